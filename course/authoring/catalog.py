@@ -1,0 +1,3 @@
+"""Every scenario module, imported so their scenarios register. Add one line per new module."""
+
+from . import seeds  # noqa: F401
