@@ -64,11 +64,17 @@ def _make(provider: str, scenario: str, async_: bool, time_scale: float | None, 
         session = LiveSession(scenario, provider)
         transport = LiveTransport(session, async_=async_)
         base = None
+    return sdk_client(provider, transport, async_, key=key, base_url=base, strict=strict)
+
+
+def sdk_client(provider: str, transport: Any, async_: bool = False, *, key: str = REPLAY_KEY,
+               base_url: str | None = None, strict: bool = False) -> Any:
+    """The real SDK client class for ``provider`` over an ``httpx2`` transport, retries off."""
     http = (httpx2.AsyncClient if async_ else httpx2.Client)(transport=transport)
-    kwargs: dict[str, Any] = {"api_key": key, "max_retries": 0, "http_client": http,
-                              "_strict_response_validation": strict}
-    if base:
-        kwargs["base_url"] = base
     cls = {("openai", False): openai.OpenAI, ("openai", True): openai.AsyncOpenAI,
            ("anthropic", False): anthropic.Anthropic, ("anthropic", True): anthropic.AsyncAnthropic}[(provider, async_)]
+    kwargs: dict[str, Any] = {"api_key": key, "max_retries": 0, "http_client": http,
+                              "_strict_response_validation": strict}
+    if base_url:
+        kwargs["base_url"] = base_url
     return cls(**kwargs)

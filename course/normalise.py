@@ -9,7 +9,6 @@ treated as a set keyed by call id.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any, Iterable
 
@@ -19,7 +18,7 @@ ECHO_NOISE = {"refusal", "audio", "function_call", "annotations", "logprobs", "p
 
 def normalise(path: str, body: dict[str, Any], tool_output: str = "json", ignore: Iterable[str] = ()) -> dict[str, Any]:
     """Return the comparable form of a request body for one endpoint."""
-    b = prune(copy.deepcopy(body))
+    b = prune(body)  # prune builds new containers, so the caller's body is never changed
     for key in ignore:
         b.pop(key, None)
     if path.endswith("/chat/completions"):

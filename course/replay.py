@@ -68,6 +68,7 @@ class ReplaySession:
     log: list[Exchange] = field(default_factory=list)
     played: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _expected: dict[int, Any] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -113,12 +114,12 @@ class ReplaySession:
             if self.cursor >= len(inters):
                 self._exhausted(method, path, body)
             it = inters[self.cursor]
-            if _same(it, method, path, body):
+            if self._same(it, method, path, body):
                 return it
             return self._mismatch(method, path, body, it)
         pending = [it for it in inters if it.index not in self.played]
         for it in pending:
-            if _same(it, method, path, body):
+            if self._same(it, method, path, body):
                 return it
         if not pending:
             self._exhausted(method, path, body)
@@ -157,6 +158,13 @@ class ReplaySession:
         self.log.append(Exchange("exhausted", method, path, body, message=msg))
         raise mismatch_class(rec.provider, exhausted=True)(msg)
 
+    def _same(self, it: Interaction, method: str, path: str, body: dict[str, Any]) -> bool:
+        if (it.method, it.path) != (method, path):
+            return False
+        if it.index not in self._expected:
+            self._expected[it.index] = normalise(path, it.request, it.tool_output, it.ignore)
+        return self._expected[it.index] == normalise(path, body, it.tool_output, it.ignore)
+
     def _calls_of_response(self, response_id: str) -> list[str] | None:
         for it in self.recording.interactions:
             final = it.response.final_body
@@ -165,11 +173,6 @@ class ReplaySession:
         return None
 
 
-def _same(it: Interaction, method: str, path: str, body: dict[str, Any]) -> bool:
-    if (it.method, it.path) != (method, path):
-        return False
-    mode = it.tool_output
-    return normalise(path, it.request, mode, it.ignore) == normalise(path, body, mode, it.ignore)
 
 
 def _stop_hint(path: str, last: dict[str, Any]) -> str:

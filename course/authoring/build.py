@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import anthropic
 import httpx2
-import openai
 
 from .. import recording, settings, sse
+from ..clients import BASE_URLS, sdk_client
 from ..errors import LiveModeError
 from ..live import LiveSession, LiveTransport
 from ..record import Recorder, save
@@ -101,13 +101,10 @@ class ScriptedUpstream(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         return httpx2.Response(turn.status, headers=resp["headers"], content=content, request=request)
 
 
-def make_client(provider: str, transport: Any, async_: bool, key: str = "authoring-no-key") -> Any:
-    """A real SDK client over ``transport`` (retries off)."""
-    http = (httpx2.AsyncClient if async_ else httpx2.Client)(transport=transport)
-    cls = {("openai", False): openai.OpenAI, ("openai", True): openai.AsyncOpenAI,
-           ("anthropic", False): anthropic.Anthropic, ("anthropic", True): anthropic.AsyncAnthropic}[(provider, async_)]
-    base = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}[provider]
-    return cls(api_key=key, base_url=base, max_retries=0, http_client=http)
+def make_client(provider: str, transport: Any, async_: bool, key: str = "authoring-no-key",
+                base_url: str | None = None) -> Any:
+    """A real SDK client over ``transport`` (retries off), at the provider's URL unless told otherwise."""
+    return sdk_client(provider, transport, async_, key=key, base_url=base_url or BASE_URLS[provider])
 
 
 def _run(sc: Scenario, client: Any) -> None:
@@ -155,17 +152,19 @@ def stale(names: list[str] | None = None) -> list[str]:
     return out
 
 
-def record_live(sc: Scenario, folder: Path = recording.SCENARIO_DIR, upstream: Any = None) -> Path:
-    """Run the driver against the real API (``COURSE_MODE=record`` and a key) and save what came back."""
+def record_live(sc: Scenario, folder: Path = recording.SCENARIO_DIR, base_url: str | None = None) -> Path:
+    """Run the driver against the real API (``COURSE_MODE=record`` and a key) and save what came back.
+
+    ``base_url`` (default: the provider's, or ``OPENAI_BASE_URL``/``ANTHROPIC_BASE_URL``) lets an
+    instructor record through a proxy, and the tests record from a stand-in server on loopback.
+    """
     key = settings.api_key(sc.provider)
     if settings.mode() != "record" or not key:
         raise LiveModeError(f"recording needs COURSE_MODE=record and {settings.KEY_ENV[sc.provider]} set")
     session = LiveSession(sc.name, sc.provider, recorder=Recorder(sc.name, sc.provider))
-    transport = LiveTransport(session, async_=sc.async_, upstream=upstream)
-    client = make_client(sc.provider, transport, sc.async_, key=key)
-    if upstream is not None:
-        client = client.with_options(base_url=str(getattr(upstream, "base_url", client.base_url)))
-    _run(sc, client)
+    transport = LiveTransport(session, async_=sc.async_)
+    env_base = os.environ.get("OPENAI_BASE_URL" if sc.provider == "openai" else "ANTHROPIC_BASE_URL")
+    _run(sc, make_client(sc.provider, transport, sc.async_, key=key, base_url=base_url or env_base))
     rec = session.recorder
     assert rec is not None
     for item, turn in zip(rec.interactions, sc.turns):

@@ -74,7 +74,8 @@ def _response(req: dict[str, Any], ids: Ids, out: list[dict[str, Any]], turn: Tu
         "usage": {"input_tokens": prompt, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                   "output_tokens": completion, "output_tokens_details": {"reasoning_tokens": 0},
                   "total_tokens": prompt + completion},
-        "user": req.get("user"), "metadata": req.get("metadata", {}),
+        "metadata": req.get("metadata", {}),
+        **({"user": req["user"]} if req.get("user") else {}),
     }
 
 
@@ -90,7 +91,7 @@ def _echo_tool(tool: dict[str, Any]) -> dict[str, Any]:
 
 def _stream(req: dict[str, Any], body: dict[str, Any], turn: Turn) -> list[dict[str, Any]]:
     """``response.created`` … per-item events … ``response.completed``, numbered by ``sequence_number``."""
-    pending = {**body, "status": "in_progress", "output": [], "usage": None}
+    pending = {k: v for k, v in body.items() if k != "usage"} | {"status": "in_progress", "output": []}
     events: list[dict[str, Any]] = [{"type": "response.created", "response": pending},
                                     {"type": "response.in_progress", "response": pending}]
     events += weave([_item_events(i, it) for i, it in enumerate(body["output"])], turn.interleave)
