@@ -1,0 +1,192 @@
+"""Warm grading kernels: a fork server that has already imported ipykernel and the course's heavy
+third-party dependencies (openai, anthropic, httpx2, ...), so each submission's kernel starts in
+milliseconds instead of paying ~2-3 s of imports.  nbgrader is unchanged: it still launches the kernel
+named in the notebook (``python3``) through jupyter_client; only that kernelspec's ``argv`` points at
+:mod:`course.instructor.warm_client`, which asks this server for a forked kernel.
+
+The ``course`` package itself is *never* preloaded: each kernel imports it fresh from its submission's
+throwaway copy (``PYTHONPATH``), exactly as a cold kernel would.  Kernels whose client has gone are
+killed by the server.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline",
+           "openai", "anthropic", "httpx2", "nest_asyncio", "pydantic", "numpy", "matplotlib",
+           "openai.types.chat", "openai.types.responses", "anthropic.types", "jsonschema"]
+
+
+def kernelspec(share: Path) -> Path:
+    """Write a ``python3`` kernelspec under ``share/kernels`` that launches warm kernels."""
+    client = Path(__file__).with_name("warm_client.py")
+    spec = share / "kernels" / "python3"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-I", "-S", str(client), "-f", "{connection_file}"],
+        "display_name": "Python 3 (warm, grading)", "language": "python", "interrupt_mode": "signal",
+        "metadata": {"debugger": False}}, indent=1))
+    return share
+
+
+def start(sock: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Start the fork server (returns at once; kernels fall back to cold ones until it listens)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COURSE_WARM_SOCKET")}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    out = open(log, "wb")
+    return subprocess.Popen([sys.executable, str(Path(__file__)), "serve", str(sock)], env=env,
+                            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def wait_ready(sock: Path, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:
+    """Block until the server listens (or died/timed out)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        if sock.exists():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server and every kernel it forked."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _kernel(request: dict, base_path: list[str], here: str) -> None:
+    """In the forked child: become a fresh IPython kernel for ``request``."""
+    code = 0
+    try:
+        os.setpgid(0, 0)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        for name in [m for m in sys.modules if m == "course" or m.startswith("course.")]:
+            del sys.modules[name]
+        extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        sys.path[:] = [request["cwd"], *extra, *[p for p in base_path if p != here]]
+        sys.path_importer_cache.clear()
+        importlib.invalidate_caches()
+        sys.argv = ["ipykernel_launcher", *request["args"]]
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(request["args"])
+        app.start()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:  # noqa: BLE001
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def serve(sock_path: str) -> None:
+    """Accept requests on a Unix socket; fork a kernel for each."""
+    here = str(Path(__file__).parent)
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a missing optional module only costs speed
+            pass
+    for name in [m for m in sys.modules if m == "course" or m.startswith("course.")]:
+        del sys.modules[name]
+    base_path = [p for p in sys.path if p not in ("", here)]
+    kernels: dict[int, int] = {}  # kernel pid -> client pid
+    running = True
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal running
+        running = False
+
+    signal.signal(signal.SIGTERM, _stop)
+    tmp = sock_path + ".tmp"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(tmp)
+    srv.listen(16)
+    os.rename(tmp, sock_path)
+    srv.settimeout(0.25)
+    while running:
+        try:
+            conn, _ = srv.accept()
+        except (socket.timeout, InterruptedError):
+            conn = None
+        except OSError:
+            break
+        if conn is not None:
+            with conn:
+                conn.settimeout(5)
+                data = b""
+                while not data.endswith(b"\n"):
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                try:
+                    request = json.loads(data)
+                except ValueError:
+                    continue
+                pid = os.fork()
+                if pid == 0:
+                    srv.close()
+                    conn.close()
+                    _kernel(request, base_path, here)
+                kernels[pid] = int(request["client"])
+                conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        for pid, client in list(kernels.items()):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    del kernels[pid]
+                    continue
+            except ChildProcessError:
+                del kernels[pid]
+                continue
+            try:
+                os.kill(client, 0)
+            except ProcessLookupError:
+                _kill(pid)
+    for pid in kernels:
+        _kill(pid)
+    for pid in kernels:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _kill(pid: int) -> None:
+    for fn in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            fn()
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "serve":
+    sys.path[:] = [p for p in sys.path if p != str(Path(__file__).parent)]
+    serve(sys.argv[2])

@@ -1,0 +1,130 @@
+"""Timelines of tool calls on the simulated clock: one horizontal bar per call, shared virtual time axis.
+
+>>> from course.timeline import plot_timeline, compare, simulate
+>>> fig = plot_timeline(clock)                       # a SimClock (or its .calls), after a run
+>>> fig = compare(serial_clock, parallel_clock)      # serial vs concurrent, side by side, same x axis
+>>> bars = simulate({"weather": 800, "AAPL": 1200}, mode="parallel")   # no clock needed
+>>> fig = compare(simulate(lat, "serial"), simulate(lat, "parallel"))
+
+Anything with bars is accepted: a :class:`course.clock.SimClock`, a list of its ``ToolCall``\\ s, a list of
+dicts ``{"label", "start", "finish"[, "outcome"]}`` (ms), or the output of :func:`simulate`.
+Functions return a ``matplotlib.figure.Figure`` built without pyplot (no global state, no ``plt.show``);
+the figure shows itself as a PNG when it is the last value of a notebook cell or passed to ``display``.
+The slowest call is drawn with a thick edge and the *floor* (the least any schedule could take) as a
+dashed line: with enough concurrency the turn can never be faster than its slowest call.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any, Iterable
+
+from matplotlib.figure import Figure
+
+__all__ = ["plot_timeline", "compare", "simulate", "bars_of", "total_ms", "TimelineFigure"]
+
+COLOURS = {"ok": "#4C72B0", "error": "#C44E52", "cancelled": "#9A9A9A", "running": "#DD8452"}
+
+
+class TimelineFigure(Figure):
+    """A matplotlib Figure that renders itself as PNG in Jupyter (no pyplot needed)."""
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+        return buf.getvalue()
+
+
+def simulate(latencies: dict[str, float] | Iterable[tuple[str, float]], mode: str = "parallel",
+             cap: int | None = None) -> list[dict[str, Any]]:
+    """Bars for calls with these latencies run ``serial``, ``parallel`` or ``capped`` (``cap`` at a time,
+    started in order as slots free up, like an ``asyncio.Semaphore``)."""
+    items = list(latencies.items() if isinstance(latencies, dict) else latencies)
+    if mode == "serial":
+        cap = 1
+    elif mode == "parallel":
+        cap = max(1, len(items))
+    elif mode == "capped":
+        cap = max(1, int(cap or 2))
+    else:
+        raise ValueError("mode must be 'serial', 'parallel' or 'capped'")
+    slots = [0.0] * cap
+    bars = []
+    for label, ms in items:
+        i = min(range(cap), key=lambda k: (slots[k], k))
+        start = slots[i]
+        slots[i] = start + float(ms)
+        bars.append({"label": str(label), "start": start, "finish": start + float(ms), "outcome": "ok"})
+    return bars
+
+
+def bars_of(source: Any) -> list[dict[str, Any]]:
+    """Normalise a clock, ToolCalls or dicts to ``[{"label", "start", "finish", "outcome"}]`` (ms)."""
+    calls = getattr(source, "calls", source)
+    out = []
+    for c in calls:
+        if isinstance(c, dict):
+            out.append({"label": str(c.get("label", c.get("name", "?"))), "start": float(c["start"]),
+                        "finish": float(c["finish"]), "outcome": c.get("outcome", "ok")})
+        else:
+            finish = c.finish
+            if finish is None:
+                finish = c.start if math.isinf(c.latency) else c.start + c.latency
+            out.append({"label": c.label, "start": float(c.start), "finish": float(finish), "outcome": c.outcome})
+    return out
+
+
+def total_ms(source: Any) -> float:
+    bars = bars_of(source)
+    return max((b["finish"] for b in bars), default=0.0) - min((b["start"] for b in bars), default=0.0)
+
+
+def _draw(ax: Any, bars: list[dict[str, Any]], title: str | None, floor: bool) -> None:
+    n = len(bars)
+    slowest = max(range(n), key=lambda i: bars[i]["finish"] - bars[i]["start"]) if n else None
+    for y, b in enumerate(bars):
+        width = (b["finish"] - b["start"]) / 1000
+        colour = COLOURS.get(b["outcome"], COLOURS["ok"])
+        ax.barh(y, width, left=b["start"] / 1000, height=0.6, color=colour,
+                edgecolor="black", linewidth=2.0 if y == slowest else 0.5,
+                hatch="//" if b["outcome"] == "cancelled" else None)
+        note = {"error": " error", "cancelled": " timed out"}.get(b["outcome"], "")
+        ax.text(b["finish"] / 1000, y, f" {width:.1f}s{note}", va="center", fontsize=8)
+    ax.set_yticks(range(n), [b["label"] for b in bars])
+    ax.invert_yaxis()
+    ax.set_xlabel("virtual time (s)")
+    total = total_ms(bars) / 1000
+    if n and floor:
+        lo = (bars[slowest]["finish"] - bars[slowest]["start"]) / 1000
+        ax.axvline(lo, color="#C44E52", linestyle="--", linewidth=1)
+        ax.text(lo, 0.01, f" floor {lo:.1f}s (slowest call)", color="#C44E52", fontsize=8, ha="left", va="bottom",
+                transform=ax.get_xaxis_transform())
+    if n:
+        ax.axvline(total, color="black", linestyle=":", linewidth=1)
+    ax.set_title(f"{title + ': ' if title else ''}total {total:.1f} s", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def plot_timeline(source: Any, *, title: str | None = None, floor: bool = True,
+                  width: float = 6.0) -> Figure:
+    """One bar per call on the virtual time axis; returns the Figure."""
+    bars = bars_of(source)
+    fig = TimelineFigure(figsize=(width, 0.45 * max(len(bars), 2) + 1.1), layout="constrained")
+    _draw(fig.add_subplot(), bars, title, floor)
+    return fig
+
+
+def compare(serial: Any, concurrent: Any, *, titles: tuple[str, str] = ("Serial", "Concurrent"),
+            floor: bool = True) -> Figure:
+    """Two timelines side by side on one shared time axis (left: serial, right: concurrent)."""
+    left, right = bars_of(serial), bars_of(concurrent)
+    rows = max(len(left), len(right), 2)
+    fig = TimelineFigure(figsize=(11, 0.45 * rows + 1.2), layout="constrained")
+    ax1 = fig.add_subplot(1, 2, 1)
+    ax2 = fig.add_subplot(1, 2, 2, sharex=ax1)
+    _draw(ax1, left, titles[0], floor)
+    _draw(ax2, right, titles[1], floor)
+    hi = max(total_ms(left), total_ms(right)) / 1000
+    ax1.set_xlim(0, hi * 1.15 + 0.1)
+    return fig
