@@ -443,4 +443,32 @@ def chat_agent(client, *, model, messages, tools):
         },
         "fails": {"test_chat_agent": "after it had finished"},
     },
+    {
+        "name": "mistake_responses_item_id_not_call_id",
+        "kind": "mistake",
+        "note": "Answers Responses calls with item.id (fc_...) instead of item.call_id (call_...).",
+        "cells": {
+            "answer_responses_tool_outputs": '''
+def responses_tool_outputs(response):
+    return [{"type": "function_call_output", "call_id": item.id, "output": run_tool(item.name, item.arguments)[0]}
+            for item in response.output if item.type == "function_call"]
+''',
+        },
+        "fails": {"test_responses_tool_outputs": "not item.id"},
+    },
+    {
+        "name": "mistake_results_paired_with_wrong_ids",
+        "kind": "mistake",
+        "note": "Every id is answered once, but the outputs are shifted onto the wrong ids.",
+        "cells": {
+            "answer_chat_tool_messages": '''
+def chat_tool_messages(message):
+    calls = message.tool_calls
+    outputs = [run_tool(tc.function.name, tc.function.arguments)[0] for tc in calls]
+    outputs = outputs[1:] + outputs[:1]
+    return [{"role": "tool", "tool_call_id": tc.id, "content": out} for tc, out in zip(calls, outputs)]
+''',
+        },
+        "fails": {"test_chat_tool_messages": "wrong id", "test_chat_agent": "wrong id"},
+    },
 ]
