@@ -505,11 +505,15 @@ def check_own_search(run_with_own_search: Callable[[Any, dict], list], scenario:
         "Your workaround removed the hosted web search without replacing it: the model can no longer search the web "
         "at all, so questions that need the web now get answers from memory. Put your own function tool "
         "course.tools.responses_tool('web_search') where the hosted tool was, and run it when the model calls it.")
-    want_tools = [toolbox.responses_tool("web_search") if t.get("type", "").startswith("web_search") else t
-                  for t in snapshot["tools"]]
+    own = toolbox.responses_tool("web_search")
+    mine = next(t for t in tools if isinstance(t, dict) and t.get("name") == "web_search")
+    assert mine == own, (
+        f"Your web_search tool is {json.dumps(mine)[:300]}; use course_tools.responses_tool('web_search') as it is "
+        f"({json.dumps(own)[:300]}): the recording (and the tool you run) expect exactly that definition.")
+    place = [t.get("type") for t in snapshot["tools"]].index("web_search_preview")
+    want_tools = [own if i == place else t for i, t in enumerate(snapshot["tools"])]
     assert tools == want_tools, (
-        "Keep every other tool as it was and put web_search in the hosted tool's place (tools[{}]). "
-        .format([t.get("type") for t in snapshot["tools"]].index("web_search_preview")) +
+        f"Keep every other tool as it was and put web_search in the hosted tool's place (tools[{place}]). "
         f"Tools you sent: {names}; expected: {[t.get('name', t.get('type')) for t in want_tools]}.")
     assert body == snapshot, "run_with_own_search changed the request dict it was given: build a new one."
     text = _explain_replay(client)

@@ -316,6 +316,10 @@ _OWN_CHAT_FORMAT = _own('[course_tools.chat_tool("web_search") if t.get("type") 
                         'for t in request["tools"]]')
 _OWN_APPENDED = _own('[t for t in request["tools"] if t.get("type") != "web_search_preview"] '
                      '+ [course_tools.responses_tool("web_search")]')
+_OWN_HANDWRITTEN = _own('[{"type": "function", "name": "web_search", "description": "Search the web.", '
+                        '"parameters": {"type": "object", "properties": {"query": {"type": "string"}}, '
+                        '"required": ["query"]}, "strict": False} if t.get("type") == "web_search_preview" else t '
+                        'for t in request["tools"]]')
 _OWN_OUTPUT_0 = _own(calls_expr='[response.output[0]] if response.output[0].type == "function_call" else []')
 
 _OWN_MUTATES = '''
@@ -532,6 +536,9 @@ VARIANTS = {
     "mistake_own_search_appended_at_end": {
         "why": "Removes the hosted tool and appends web_search at the end instead of in its place.",
         "cells": {"run_with_own_search": _OWN_APPENDED}, "fails": [T3], "says": {T3: "hosted tool's place"}},
+    "mistake_own_search_handwritten_tool": {
+        "why": "Writes its own web_search definition instead of course_tools.responses_tool('web_search').",
+        "cells": {"run_with_own_search": _OWN_HANDWRITTEN}, "fails": [T3], "says": {T3: "as it is"}},
     "mistake_own_search_answers_output_0": {
         "why": "Answers only output[0] of a turn that carried three parallel calls.",
         "cells": {"run_with_own_search": _OWN_OUTPUT_0}, "fails": [T3], "says": {T3: "left a function call unanswered"}},
