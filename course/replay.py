@@ -99,7 +99,8 @@ class ReplaySession:
             err = protocol.check(path, body, self._calls_of_response)
             if err is not None:
                 self.log.append(Exchange("api_error", method, path, body, status=err.status, message=err.message))
-                return Plan(err.status, {"content-type": "application/json", "x-request-id": "req_replay"}, json=err.body)
+                rid = "request-id" if path.endswith("/messages") else "x-request-id"  # the header each SDK reads
+                return Plan(err.status, {"content-type": "application/json", rid: "req_replay"}, json=err.body)
             it = self._next(method, path, body)
             self.played.append(it.index)
             if self.recording.order == "strict":

@@ -58,7 +58,7 @@ def test_missing_tool_message_gets_openai_400_and_cursor_stays():
     partial = msgs + [msg] + results_for(msg)[:1]
     with pytest.raises(openai.BadRequestError) as err:
         client.chat.completions.create(model="gpt-4o-mini", messages=partial, tools=CHAT_TOOLS)
-    assert err.value.status_code == 400
+    assert err.value.status_code == 400 and err.value.request_id == "req_replay"
     assert "did not have response messages" in str(err.value)
     assert msg.tool_calls[1].id in str(err.value) and msg.tool_calls[0].id not in str(err.value)
     session = session_of(client)
@@ -135,6 +135,7 @@ def test_anthropic_missing_result_gets_its_400_unretried():
     with pytest.raises(anthropic.BadRequestError) as err:
         client.messages.create(model=CLAUDE_MODEL, max_tokens=1024, messages=msgs, tools=[tools.anthropic_tool("get_weather")])
     assert "`tool_use` ids were found without `tool_result` blocks immediately after: " + uses[1].id in str(err.value)
+    assert err.value.request_id == "req_replay"  # the SDK reads Anthropic's `request-id` header
     assert session_of(client).kinds() == ["played", "api_error"]
 
 

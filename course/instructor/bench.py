@@ -64,6 +64,10 @@ def main(layout: Layout, n: int = 8, lesson: str | None = None, jobs: int | None
     print(f"bench-grade: {n} x {EMPTY} (nbgrader floor): {floor_s:.1f} s = {per_floor:.2f} s/submission")
     print(f"bench-grade: {n} x {lesson} (solution):      {real_s:.1f} s = {per_real:.2f} s/submission")
     print(f"bench-grade: ratio {ratio:.2f} (target <= 1.5){'' if ratio <= 1.5 else '  ABOVE TARGET'}")
+    m_floor = sum(j.seconds for j in floor_jobs) / n
+    m_real = sum(j.seconds for j in real_jobs) / n
+    print(f"bench-grade: per-submission nbgrader time only (no per-run setup): floor {m_floor:.2f} s, "
+          f"{lesson} {m_real:.2f} s, ratio {m_real / m_floor:.2f}")
     if bad:
         print(f"bench-grade: not graded normally: {bad}")
     return 0 if not bad else 1

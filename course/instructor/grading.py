@@ -150,6 +150,9 @@ class Snapshot:
             shutil.rmtree(work)
         (work / "source").mkdir(parents=True)
         integrity.copy_tree(self.dir / "source" / job.lesson, work / "source" / job.lesson)
+        # autograde never reads the master notebook (cells come from the gradebook): keep the solutions
+        # out of reach of the learner code running in this copy.
+        (work / "source" / job.lesson / f"{job.lesson}.ipynb").unlink()
         integrity.copy_tree(self.lib, work / "lib" / "course")
         shutil.copy2(self.dir / "nbgrader_config.py", work / "nbgrader_config.py")
         shutil.copy2(self.dir / "gradebook.db", work / "gradebook.db")
@@ -197,7 +200,9 @@ def _finish(job: Job, code: int, killed: bool, snap: Snapshot, limit_s: float) -
         job.status, job.reason = "rejected", f"grading took longer than the {limit_s:.0f} s limit per submission"
         return
     lib = integrity.changed(snap.hashes["lib"], integrity.manifest(work / "lib" / "course"))
-    src = integrity.changed(snap.hashes[f"source/{job.lesson}"], integrity.manifest(work / "source" / job.lesson))
+    master = f"{job.lesson}.ipynb"
+    src = integrity.changed({k: v for k, v in snap.hashes[f"source/{job.lesson}"].items() if k != master},
+                            integrity.manifest(work / "source" / job.lesson))
     if lib or src:
         what = ", ".join((["course/" + p for p in lib] + ["source/" + p for p in src])[:4])
         job.status, job.reason = "rejected", f"modified course files in its working copy: {what}"
@@ -219,10 +224,13 @@ def _finish(job: Job, code: int, killed: bool, snap: Snapshot, limit_s: float) -
 
 def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: float = 300.0,
           cell_timeout: int | None = None, keep: bool = False, tmp: Path | None = None,
-          warm: bool = True) -> list[Job]:
+          warm: bool | None = None) -> list[Job]:
     """Grade ``jobs`` in parallel, then merge them into the real gradebook (see the module docstring).
 
-    ``warm``: start kernels from a fork server that preloaded the SDKs (:mod:`.warmkernel`)."""
+    ``warm``: start kernels from a fork server that preloaded the SDKs (:mod:`.warmkernel`); default on,
+    off with ``COURSE_WARM_KERNELS=0`` (ordinary kernels, e.g. to rule the fork server out when debugging)."""
+    if warm is None:
+        warm = os.environ.get("COURSE_WARM_KERNELS", "1") != "0"
     nbg.ensure_path()
     workers = workers or os.cpu_count() or 1
     lessons = sorted({j.lesson for j in jobs})
@@ -267,6 +275,8 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
                 solo_running = job.solo
             time.sleep(0.05)
             for pid, (job, child) in list(running.items()):
+                if pid not in running:
+                    continue
                 code = child.poll()
                 killed = False
                 if code is None and time.monotonic() > child.deadline:
@@ -289,7 +299,7 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
                     for s in suspects:
                         s.solo, s.status = True, "pending"
                         queue.insert(0, s)
-                    continue
+                    break  # `running` was cleared: the rest of this snapshot is stale
                 done.append(job)
         merge(layout, done)
     finally:
@@ -309,6 +319,14 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
 
 def merge(layout: Layout, jobs: list[Job]) -> None:
     """Copy each job's results into the real gradebook and ``autograded/`` (single writer)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Object of type <Submitted")  # nbgrader + SQLAlchemy 2.1 noise
+        _merge(layout, jobs)
+
+
+def _merge(layout: Layout, jobs: list[Job]) -> None:
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(layout.db_url) as gb:

@@ -96,12 +96,9 @@ def fork_app(argv: Sequence[str], root: Path, log: Path, env_extra: dict[str, st
             os.dup2(fd, 2)
             devnull = os.open(os.devnull, os.O_RDONLY)
             os.dup2(devnull, 0)
-            sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
-            sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__  # fds 1/2 now point at the log
             import logging
-            for handler in logging.root.handlers:
-                if isinstance(handler, logging.StreamHandler):
-                    handler.setStream(sys.stderr)
+            logging.root.handlers.clear()  # inherited handlers (e.g. a test runner's) mean nothing here
             os.chdir(root)
             os.environ.update(env(env_extra))
             from nbgrader.apps.nbgraderapp import NbGraderApp
@@ -112,10 +109,16 @@ def fork_app(argv: Sequence[str], root: Path, log: Path, env_extra: dict[str, st
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except BaseException:  # noqa: BLE001 - report anything, then die without running parent's atexit
             import traceback
-            traceback.print_exc()
+            try:
+                os.write(2, traceback.format_exc().encode())
+            except BaseException:  # noqa: BLE001
+                pass
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
+                pass
             os._exit(code)
     now = time.monotonic()
     return Child(pid=pid, log=log, started=now, deadline=now + limit_s)

@@ -21,9 +21,12 @@ import sys
 import time
 from pathlib import Path
 
-PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline",
-           "openai", "anthropic", "httpx2", "nest_asyncio", "pydantic", "numpy", "matplotlib",
+PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "openai", "anthropic", "httpx2",
+           "nest_asyncio", "pydantic", "numpy", "matplotlib", "matplotlib.pyplot", "ipywidgets",
            "openai.types.chat", "openai.types.responses", "anthropic.types", "jsonschema"]
+# Not matplotlib_inline's backend module: importing it outside a kernel skips its IPython hooks.
+# matplotlib reads MPLBACKEND once, at import: set it as ipykernel would, so plots stay inline.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 def kernelspec(share: Path) -> Path:
@@ -109,6 +112,7 @@ def _kernel(request: dict, base_path: list[str], here: str) -> None:
 def serve(sock_path: str) -> None:
     """Accept requests on a Unix socket; fork a kernel for each."""
     here = str(Path(__file__).parent)
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     for name in PRELOAD:
         try:
             importlib.import_module(name)

@@ -1,15 +1,13 @@
 """Graded-submission corpus for lesson 02 (answering every call id).
 
-Each variant replaces some answer cells of the master (keyed by the cell's nbgrader ``grade_id``;
-cells not named keep the master's solution) and says which test cells must then score 0, with a
-phrase the failing cell's AssertionError must contain.  ``kind`` is ``correct`` (every test cell
-full marks) or ``mistake``.  tests/test_lesson02.py executes every variant with nbclient and scores
-it with ``nbgrader.utils.determine_grade``.
-
-Format (shared by every lesson's corpus):
-    VARIANTS = [{"name": str, "kind": "correct" | "mistake", "note": str,
-                 "cells": {answer_grade_id: source}, "fails": {test_grade_id: phrase}}]
+``VARIANTS`` maps a name to ``{"why", "cells", "fails", "says"}`` (the format of tests/corpus/README.md):
+``cells`` replaces answer cells (by ``grade_id``; the others keep the master's solution), ``fails`` lists
+the test cells that must score 0 and ``says`` the phrase each one's teaching message must contain.
+Names start ``correct_`` (full marks) or ``mistake_``.
 """
+
+LESSON = "02-answering"
+
 
 RUN_TOOL_OK = '''
 def run_tool(name, arguments):
@@ -36,12 +34,10 @@ def claude_tool_results(message):
     return {"role": "user", "content": blocks}
 '''
 
-VARIANTS = [
+VARIANTS = {
     # ------------------------------------------------------------------ correct styles: full marks
-    {
-        "name": "correct_model_dump_for_range_reversed",
-        "kind": "correct",
-        "note": "Results built in reverse order; assistant turn appended as .model_dump(); for-range loops; "
+    "correct_model_dump_for_range_reversed": {
+        "why": "Results built in reverse order; assistant turn appended as .model_dump(); for-range loops; "
                 "run_tool catches only the exceptions it expects; is_error always present as a bool.",
         "cells": {
             "answer_run_tool": '''
@@ -92,12 +88,10 @@ def claude_agent(client, *, model, messages, tools, max_tokens=1024):
     raise RuntimeError("too many rounds")
 ''',
         },
-        "fails": {},
+        "fails": [],
     },
-    {
-        "name": "correct_recursion_handbuilt_dicts",
-        "kind": "correct",
-        "note": "Hand-built assistant dicts, recursion instead of a loop, text-part lists as content, the "
+    "correct_recursion_handbuilt_dicts": {
+        "why": "Hand-built assistant dicts, recursion instead of a loop, text-part lists as content, the "
                 "caller's list extended in place, and a run_tool that logs failures to stderr.",
         "cells": {
             "answer_run_tool": '''
@@ -164,12 +158,10 @@ def claude_agent(client, *, model, messages, tools, max_tokens=1024):
     return claude_agent(client, model=model, max_tokens=max_tokens, messages=messages, tools=tools)
 ''',
         },
-        "fails": {},
+        "fails": [],
     },
-    {
-        "name": "correct_choice_message_appended_no_copy",
-        "kind": "correct",
-        "note": "The seed tutorial's style: choice.message appended as is, finish_reason branches, while True.",
+    "correct_choice_message_appended_no_copy": {
+        "why": "The seed tutorial's style: choice.message appended as is, finish_reason branches, while True.",
         "cells": {
             "answer_run_tool": RUN_TOOL_OK,
             "answer_chat_tool_messages": CHAT_MSGS_OK,
@@ -189,13 +181,11 @@ def chat_agent(client, *, model, messages, tools):
             messages.extend(tool_results)
 ''',
         },
-        "fails": {},
+        "fails": [],
     },
     # ------------------------------------------------------------------ common mistakes
-    {
-        "name": "mistake_only_first_call",
-        "kind": "mistake",
-        "note": "Answers only the first call of each turn (tool_calls[0], the first function_call, the first tool_use).",
+    "mistake_only_first_call": {
+        "why": "Answers only the first call of each turn (tool_calls[0], the first function_call, the first tool_use).",
         "cells": {
             "answer_chat_tool_messages": '''
 def chat_tool_messages(message):
@@ -215,7 +205,8 @@ def claude_tool_results(message):
                                          "is_error": failed}]}
 ''',
         },
-        "fails": {
+        "fails": ['test_chat_agent', 'test_chat_tool_messages', 'test_claude_agent', 'test_claude_tool_results', 'test_responses_tool_outputs'],
+        "says": {
             "test_chat_tool_messages": "not just the first one",
             "test_responses_tool_outputs": "not just the first one",
             "test_claude_tool_results": "not just the first one",
@@ -223,10 +214,8 @@ def claude_tool_results(message):
             "test_claude_agent": "not just the first one",
         },
     },
-    {
-        "name": "mistake_reuse_one_id",
-        "kind": "mistake",
-        "note": "Every result carries the first call's id.",
+    "mistake_reuse_one_id": {
+        "why": "Every result carries the first call's id.",
         "cells": {
             "answer_chat_tool_messages": '''
 def chat_tool_messages(message):
@@ -250,7 +239,8 @@ def claude_tool_results(message):
     return {"role": "user", "content": blocks}
 ''',
         },
-        "fails": {
+        "fails": ['test_chat_agent', 'test_chat_tool_messages', 'test_claude_agent', 'test_claude_tool_results', 'test_responses_tool_outputs'],
+        "says": {
             "test_chat_tool_messages": "same id",
             "test_responses_tool_outputs": "same id",
             "test_claude_tool_results": "same id",
@@ -258,10 +248,8 @@ def claude_tool_results(message):
             "test_claude_agent": "same id",
         },
     },
-    {
-        "name": "mistake_request_per_result",
-        "kind": "mistake",
-        "note": "Calls the model after each single result (the 400 propagates).",
+    "mistake_request_per_result": {
+        "why": "Calls the model after each single result (the 400 propagates).",
         "cells": {
             "answer_chat_agent": '''
 def chat_agent(client, *, model, messages, tools):
@@ -276,12 +264,11 @@ def chat_agent(client, *, model, messages, tools):
     return completion.choices[0].message.content
 ''',
         },
-        "fails": {"test_chat_agent": "one request for the whole turn"},
+        "fails": ['test_chat_agent'],
+        "says": {"test_chat_agent": "one request for the whole turn"},
     },
-    {
-        "name": "mistake_request_per_result_swallowed",
-        "kind": "mistake",
-        "note": "One request per result, with the API's 400 swallowed by a bare except.",
+    "mistake_request_per_result_swallowed": {
+        "why": "One request per result, with the API's 400 swallowed by a bare except.",
         "cells": {
             "answer_claude_agent": '''
 def claude_agent(client, *, model, messages, tools, max_tokens=1024):
@@ -301,12 +288,11 @@ def claude_agent(client, *, model, messages, tools, max_tokens=1024):
     return "".join(b.text for b in message.content if b.type == "text")
 ''',
         },
-        "fails": {"test_claude_agent": "one request per result"},
+        "fails": ['test_claude_agent'],
+        "says": {"test_claude_agent": "one request per result"},
     },
-    {
-        "name": "mistake_stop_after_one_round",
-        "kind": "mistake",
-        "note": "Answers one round of calls, then returns whatever comes back.",
+    "mistake_stop_after_one_round": {
+        "why": "Answers one round of calls, then returns whatever comes back.",
         "cells": {
             "answer_chat_agent": '''
 def chat_agent(client, *, model, messages, tools):
@@ -330,13 +316,12 @@ def claude_agent(client, *, model, messages, tools, max_tokens=1024):
     return "".join(b.text for b in message.content if b.type == "text")
 ''',
         },
-        "fails": {"test_chat_agent": "never sent their results back",
+        "fails": ['test_chat_agent', 'test_claude_agent'],
+        "says": {"test_chat_agent": "never sent their results back",
                   "test_claude_agent": "never sent their results back"},
     },
-    {
-        "name": "mistake_crash_on_tool_error",
-        "kind": "mistake",
-        "note": "run_tool lets the tool's exception escape.",
+    "mistake_crash_on_tool_error": {
+        "why": "run_tool lets the tool's exception escape.",
         "cells": {
             "answer_run_tool": '''
 def run_tool(name, arguments):
@@ -344,7 +329,8 @@ def run_tool(name, arguments):
     return json.dumps(tools.call(name, args)), False
 ''',
         },
-        "fails": {
+        "fails": ['test_chat_agent', 'test_chat_tool_messages', 'test_claude_agent', 'test_claude_tool_results', 'test_run_tool'],
+        "says": {
             "test_run_tool": "must never raise",
             "test_chat_tool_messages": "not a crash",
             "test_claude_tool_results": "not a crash",
@@ -352,10 +338,8 @@ def run_tool(name, arguments):
             "test_claude_agent": "must not crash the loop",
         },
     },
-    {
-        "name": "mistake_chat_format_to_responses",
-        "kind": "mistake",
-        "note": "Sends Chat Completions tool messages to the Responses API.",
+    "mistake_chat_format_to_responses": {
+        "why": "Sends Chat Completions tool messages to the Responses API.",
         "cells": {
             "answer_responses_tool_outputs": '''
 def responses_tool_outputs(response):
@@ -363,12 +347,11 @@ def responses_tool_outputs(response):
             for item in response.output if item.type == "function_call"]
 ''',
         },
-        "fails": {"test_responses_tool_outputs": "Chat Completions format"},
+        "fails": ['test_responses_tool_outputs'],
+        "says": {"test_responses_tool_outputs": "Chat Completions format"},
     },
-    {
-        "name": "mistake_error_not_flagged",
-        "kind": "mistake",
-        "note": "Anthropic error results without is_error (and run_tool reporting failures as successes).",
+    "mistake_error_not_flagged": {
+        "why": "Anthropic error results without is_error (and run_tool reporting failures as successes).",
         "cells": {
             "answer_run_tool": '''
 def run_tool(name, arguments):
@@ -379,13 +362,12 @@ def run_tool(name, arguments):
         return json.dumps({"error": str(exc)}), False
 ''',
         },
-        "fails": {"test_run_tool": "is_error", "test_claude_tool_results": "is_error",
+        "fails": ['test_claude_agent', 'test_claude_tool_results', 'test_run_tool'],
+        "says": {"test_run_tool": "is_error", "test_claude_tool_results": "is_error",
                   "test_claude_agent": "is_error"},
     },
-    {
-        "name": "mistake_results_in_separate_user_messages",
-        "kind": "mistake",
-        "note": "Each tool_result in its own user message.",
+    "mistake_results_in_separate_user_messages": {
+        "why": "Each tool_result in its own user message.",
         "cells": {
             "answer_claude_agent": '''
 def claude_agent(client, *, model, messages, tools, max_tokens=1024):
@@ -399,12 +381,11 @@ def claude_agent(client, *, model, messages, tools, max_tokens=1024):
             messages.append({"role": "user", "content": [block]})
 ''',
         },
-        "fails": {"test_claude_agent": "several user messages"},
+        "fails": ['test_claude_agent'],
+        "says": {"test_claude_agent": "several user messages"},
     },
-    {
-        "name": "mistake_dict_not_json_text",
-        "kind": "mistake",
-        "note": "The tool's dict sent as content instead of json.dumps(result).",
+    "mistake_dict_not_json_text": {
+        "why": "The tool's dict sent as content instead of json.dumps(result).",
         "cells": {
             "answer_run_tool": '''
 def run_tool(name, arguments):
@@ -415,14 +396,13 @@ def run_tool(name, arguments):
         return str(exc), True
 ''',
         },
-        "fails": {"test_run_tool": "wants a string", "test_chat_tool_messages": "as a string",
+        "fails": ['test_chat_agent', 'test_chat_tool_messages', 'test_claude_agent', 'test_claude_tool_results', 'test_responses_tool_outputs', 'test_run_tool'],
+        "says": {"test_run_tool": "wants a string", "test_chat_tool_messages": "as a string",
                   "test_responses_tool_outputs": "as a string", "test_claude_tool_results": "as a string",
                   "test_chat_agent": "as a string", "test_claude_agent": "as a string"},
     },
-    {
-        "name": "mistake_never_stops",
-        "kind": "mistake",
-        "note": "Keeps calling the model a fixed number of times, swallowing the errors.",
+    "mistake_never_stops": {
+        "why": "Keeps calling the model a fixed number of times, swallowing the errors.",
         "cells": {
             "answer_chat_agent": '''
 def chat_agent(client, *, model, messages, tools):
@@ -441,12 +421,11 @@ def chat_agent(client, *, model, messages, tools):
     return text
 ''',
         },
-        "fails": {"test_chat_agent": "after it had finished"},
+        "fails": ['test_chat_agent'],
+        "says": {"test_chat_agent": "after it had finished"},
     },
-    {
-        "name": "mistake_responses_item_id_not_call_id",
-        "kind": "mistake",
-        "note": "Answers Responses calls with item.id (fc_...) instead of item.call_id (call_...).",
+    "mistake_responses_item_id_not_call_id": {
+        "why": "Answers Responses calls with item.id (fc_...) instead of item.call_id (call_...).",
         "cells": {
             "answer_responses_tool_outputs": '''
 def responses_tool_outputs(response):
@@ -454,12 +433,11 @@ def responses_tool_outputs(response):
             for item in response.output if item.type == "function_call"]
 ''',
         },
-        "fails": {"test_responses_tool_outputs": "not item.id"},
+        "fails": ['test_responses_tool_outputs'],
+        "says": {"test_responses_tool_outputs": "not item.id"},
     },
-    {
-        "name": "mistake_results_paired_with_wrong_ids",
-        "kind": "mistake",
-        "note": "Every id is answered once, but the outputs are shifted onto the wrong ids.",
+    "mistake_results_paired_with_wrong_ids": {
+        "why": "Every id is answered once, but the outputs are shifted onto the wrong ids.",
         "cells": {
             "answer_chat_tool_messages": '''
 def chat_tool_messages(message):
@@ -469,6 +447,7 @@ def chat_tool_messages(message):
     return [{"role": "tool", "tool_call_id": tc.id, "content": out} for tc, out in zip(calls, outputs)]
 ''',
         },
-        "fails": {"test_chat_tool_messages": "wrong id", "test_chat_agent": "wrong id"},
+        "fails": ['test_chat_agent', 'test_chat_tool_messages'],
+        "says": {"test_chat_tool_messages": "wrong id", "test_chat_agent": "wrong id"},
     },
-]
+}

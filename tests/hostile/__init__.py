@@ -1,0 +1,1 @@
+"""Hostile and broken submissions, and the small fixture lesson they are built from."""

@@ -1,0 +1,158 @@
+"""Hostile and broken submissions for the fixture lesson ``00-fixture`` (see :mod:`fixture`).
+
+Each builder returns a :class:`Case`: the submission (a notebook or raw bytes), and what the grader
+must do with it: ``status`` (graded / failed / rejected), the expected per-cell scores when graded,
+and a phrase the grading report's reason must contain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from course.instructor import submissions
+from course.instructor.paths import Layout, grade_id
+
+from .fixture import LESSON
+
+FULL = {"test_double": 2.0, "test_temperatures": 3.0, "test_replay_intact": 1.0}
+NO_DOUBLE = {**FULL, "test_double": 0.0}
+
+
+@dataclass
+class Case:
+    name: str
+    why: str
+    status: str
+    scores: dict[str, float] | None = None
+    reason: str = ""
+    notebook: nbformat.NotebookNode | None = None
+    raw: bytes | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _nb(layout: Layout, **cells: str) -> nbformat.NotebookNode:
+    return submissions.build(layout, LESSON, cells)
+
+
+SOLUTION_DOUBLE = "def double(x):\n    return 2 * x"
+
+
+def correct(layout: Layout) -> Case:
+    return Case("control", "a correct submission graded in the same run", "graded", FULL, notebook=_nb(layout))
+
+
+def infinite_loop(layout: Layout) -> Case:
+    return Case("infinite-loop", "`while True: pass` in an answer cell: interrupted at the cell timeout",
+                "graded", NO_DOUBLE, notebook=_nb(layout, double="while True:\n    pass\n" + SOLUTION_DOUBLE))
+
+
+def loop_ignoring_sigint(layout: Layout) -> Case:
+    src = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+    return Case("loop-ignores-interrupt", "an infinite loop that ignores SIGINT: nbgrader gives up on it",
+                "failed", reason="hung past the timeout", notebook=_nb(layout, double=src))
+
+
+def sys_exit(layout: Layout) -> Case:
+    return Case("sys-exit", "`sys.exit()` in an answer cell: IPython catches SystemExit, grading goes on",
+                "graded", NO_DOUBLE, notebook=_nb(layout, double="import sys\nsys.exit()\n" + SOLUTION_DOUBLE))
+
+
+def kernel_crash(layout: Layout) -> Case:
+    return Case("kernel-crash", "`os._exit(1)` kills the kernel: not gradable, reported",
+                "failed", reason="kernel died", notebook=_nb(layout, double="import os\nos._exit(1)"))
+
+
+def enormous_output(layout: Layout) -> Case:
+    src = "for _ in range(200):\n    print('x' * 1_000_000)\n" + SOLUTION_DOUBLE
+    return Case("enormous-output", "200 MB printed: output dropped past the cap, graded normally", "graded", FULL,
+                notebook=_nb(layout, double=src))
+
+
+def delete_course_files(layout: Layout) -> Case:
+    src = ("import os, shutil, course.tools\n"
+           "shutil.rmtree(os.path.dirname(course.tools.__file__), ignore_errors=True)\n"
+           "for p in ('../../../gradebook.db', '../../../source'):\n"
+           "    shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else (os.remove(p) if os.path.exists(p) else None)\n"
+           + SOLUTION_DOUBLE)
+    return Case("delete-course-files", "deletes the course package, masters and gradebook it can find",
+                "rejected", reason="modified course files", notebook=_nb(layout, double=src))
+
+
+def overwrite_package(layout: Layout) -> Case:
+    src = ("import course.tools, pathlib\n"
+           "p = pathlib.Path(course.tools.__file__)\n"
+           "p.write_text(p.read_text().replace('return {\"city\": city, \"temperature\": WEATHER[city]', "
+           "'return {\"city\": city, \"temperature\": 99'))\n"
+           "def temperatures(cities):\n    return [99 for c in cities]")
+    return Case("overwrite-package", "rewrites course/tools.py on disk so the tests agree with a wrong answer",
+                "rejected", reason="modified course files", notebook=_nb(layout, temperatures=src))
+
+
+def absolute_path_tamper(layout: Layout) -> Case:
+    master = layout.master(LESSON)
+    src = (f"import pathlib\np = pathlib.Path({str(master)!r})\n"
+           "p.write_text(p.read_text().replace('double(21) == 42', 'True'))\n"
+           f"open({str(layout.gradebook)!r}, 'ab').write(b'garbage')\n" + SOLUTION_DOUBLE)
+    return Case("absolute-path-tamper", "edits the real masters and gradebook by absolute path",
+                "rejected", reason="outside its working copy", notebook=_nb(layout, double=src))
+
+
+def monkeypatch_course(layout: Layout) -> Case:
+    src = ("import course.tools, course.replay\n"
+           "course.tools.get_weather = lambda city: {'temperature': 99}\n"
+           "course.replay.ReplaySession.handle = lambda self, *a, **k: None\n"
+           "def temperatures(cities):\n    return [99 for c in cities]")
+    return Case("monkeypatch-course", "rebinds course.tools.get_weather and ReplaySession.handle so tests pass",
+                "graded", {**FULL, "test_temperatures": 0.0, "test_replay_intact": 1.0},
+                notebook=_nb(layout, temperatures=src))
+
+
+def patch_function_code(layout: Layout) -> Case:
+    src = ("import course.tools\n"
+           "def _fake(city):\n    return {'temperature': 99}\n"
+           "course.tools.get_weather.__code__ = _fake.__code__\n"
+           "def temperatures(cities):\n    return [99 for c in cities]")
+    return Case("patch-function-code", "swaps the __code__ of a course function", "graded",
+                {**FULL, "test_temperatures": 0.0}, notebook=_nb(layout, temperatures=src))
+
+
+def remove_guard(layout: Layout) -> Case:
+    src = "import sys\nsys.modules.pop('_course_guard', None)\n" + SOLUTION_DOUBLE
+    return Case("remove-guard", "removes the grader's in-kernel guard: every test refused",
+                "graded", {k: 0.0 for k in FULL}, notebook=_nb(layout, double=src))
+
+
+def edit_test_cells(layout: Layout) -> Case:
+    nb = _nb(layout, double="def double(x):\n    return 4")
+    for cell in nb.cells:
+        if grade_id(cell) == "test_double":
+            cell.source = "pass"
+    return Case("edit-test-cells", "replaces a read-only test cell with `pass` (restored by nbgrader)",
+                "graded", NO_DOUBLE, notebook=nb)
+
+
+def invalid_json(layout: Layout) -> Case:
+    return Case("invalid-json", "a notebook that is not valid JSON", "rejected", reason="not a valid notebook",
+                raw=b'{"cells": [ this is not json')
+
+
+ALL: list[Callable[[Layout], Case]] = [
+    correct, infinite_loop, loop_ignoring_sigint, sys_exit, kernel_crash, enormous_output, delete_course_files,
+    overwrite_package, absolute_path_tamper, monkeypatch_course, patch_function_code, remove_guard,
+    edit_test_cells, invalid_json,
+]
+
+
+def write(case: Case, submitted: Path) -> None:
+    """Put ``case`` where ``autograde`` looks: ``submitted/<case.name>/00-fixture/00-fixture.ipynb``."""
+    folder = submitted / case.name / LESSON
+    folder.mkdir(parents=True, exist_ok=True)
+    if case.raw is not None:
+        (folder / f"{LESSON}.ipynb").write_bytes(case.raw)
+    else:
+        assert case.notebook is not None
+        nbformat.write(case.notebook, folder / f"{LESSON}.ipynb")
