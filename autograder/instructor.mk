@@ -11,27 +11,27 @@ N ?= 8
 
 .PHONY: generate check-sync release collect autograde feedback export bench-grade
 
-generate:            ## notebooks/ and solutions/ from the masters in autograder/source/
+generate: install            ## notebooks/ and solutions/ from the masters in autograder/source/
 	$(INSTRUCTOR) generate
 
-check-sync:          ## fail naming any generated notebook that differs from its master
+check-sync: install          ## fail naming any generated notebook that differs from its master
 	$(INSTRUCTOR) check-sync
 
-release:             ## nbgrader generate_assignment for every lesson -> autograder/release/, gradebook
+release: install             ## nbgrader generate_assignment for every lesson -> autograder/release/, gradebook
 	$(INSTRUCTOR) release
 
-collect:             ## SUBMISSIONS=<dir of <student>/ folders and/or <student>.zip> -> autograder/submitted/
+collect: install             ## SUBMISSIONS=<dir of <student>/ folders and/or <student>.zip> -> autograder/submitted/
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make collect SUBMISSIONS=path/to/handins"; exit 2; }
 	$(INSTRUCTOR) collect "$(SUBMISSIONS)"
 
-autograde:           ## grade every submission, in parallel, into autograder/gradebook.db
+autograde: install           ## grade every submission, in parallel, into autograder/gradebook.db
 	$(INSTRUCTOR) autograde $(if $(JOBS),--jobs $(JOBS))
 
-feedback:            ## autograder/feedback/<student>/<lesson>/<lesson>.html, hidden tests hidden
+feedback: install            ## autograder/feedback/<student>/<lesson>/<lesson>.html, hidden tests hidden
 	$(INSTRUCTOR) feedback
 
-export:              ## autograder/grades.csv
+export: install              ## autograder/grades.csv
 	$(INSTRUCTOR) export
 
-bench-grade:         ## cost per submission vs nbgrader's own floor (N copies each)
+bench-grade: install         ## cost per submission vs nbgrader's own floor (N copies each)
 	$(INSTRUCTOR) bench-grade --n $(N) $(if $(JOBS),--jobs $(JOBS))
