@@ -91,6 +91,6 @@ def test_make_fragment_declares_every_target() -> None:
     for target in ("generate", "check-sync", "release", "collect", "autograde", "feedback", "export",
                    "bench-grade"):
         assert re.search(rf"^{target}:", text, re.M), target
-    proc = subprocess.run(["make", "-n", "-f", str(MK), "autograde", "collect", "SUBMISSIONS=x"],
+    proc = subprocess.run(["make", "-n", "autograde", "collect", "SUBMISSIONS=x"],
                           capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0 and "course.instructor autograde" in proc.stdout

@@ -47,6 +47,17 @@ def test_master_is_clean_nbgrader_source(lesson: str) -> None:
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_has_objectives_recap_and_sources(lesson: str) -> None:
+    cells = read_master(lesson).cells
+    assert cells[0].cell_type == "markdown" and cells[0].source.startswith(f"# Lesson {int(lesson[:2])} · ")
+    assert "By the end" in cells[0].source, "learning objectives open the lesson"
+    heads = [c.source.splitlines()[0] for c in cells if c.cell_type == "markdown" and c.source]
+    assert "## Recap" in heads[-3:] and heads[-1] == "## Sources", heads[-3:]
+    assert re.search(r"https://\S+", cells[-1].source if cells[-1].cell_type == "markdown" else ""), \
+        "the closing Sources cell cites public documentation or threads"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_solution_notebook_runs_clean_and_passes_its_checks(lesson: str) -> None:
     nb = executed(lesson)
     assert not problems(nb)

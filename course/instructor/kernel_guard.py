@@ -8,6 +8,11 @@ touch it (module globals, the attributes of the classes it defines, the code of 
 (``course.replay.ReplaySession.handle = ...``, ``course.tools.get_weather = lambda ...``, a function's
 ``__code__``), and answers ``"ok"`` or names the course modules it could not vouch for.
 
+``pin(names)`` is called after each read-only or demo cell: every notebook global among ``names`` (the
+names the test cells read) that is bound to a genuine course module or object is remembered, and put back
+by ``RESTORE``, so ``check = SimpleNamespace(check_extract=lambda *a: None)`` in an answer cell does not
+pass the tests that call ``check.check_extract``.
+
 This raises the bar against casual monkeypatching; learner code that targets this guard itself runs in
 the same process and can defeat it (see the README's limits).
 """
@@ -66,9 +71,27 @@ def __course_guard_install():
             return spec
 
     finder = _Finder()
+    pinned = {}
+
+    def genuine(value):
+        if isinstance(value, types.ModuleType):
+            return value.__name__ in snaps and sys.modules.get(value.__name__) is value
+        owner = snaps.get(getattr(value, "__module__", None) or "")
+        return owner is not None and any(v is value for v in owner["globals"].values())
+
+    def pin(names):
+        ns = get_ipython().user_ns
+        for name in names:
+            if name not in pinned and name in ns and genuine(ns[name]):
+                pinned[name] = ns[name]
+        return "ok"
 
     def restore():
         problems = []
+        try:
+            get_ipython().user_ns.update(pinned)
+        except Exception:
+            problems.append("the notebook namespace")
         for name, mod in list(sys.modules.items()):
             if mod is None or (name != "course" and not name.startswith("course.")):
                 continue
@@ -135,6 +158,7 @@ def __course_guard_install():
 
     guard = types.ModuleType("_course_guard")
     guard.restore = restore
+    guard.pin = pin
     sys.modules["_course_guard"] = guard
     sys.meta_path.insert(0, finder)
 
@@ -143,3 +167,8 @@ del __course_guard_install
 '''
 
 RESTORE_EXPR = "__import__('sys').modules['_course_guard'].restore()"
+
+
+def pin_expr(names: list[str]) -> str:
+    """The expression that pins ``names`` (see the module docstring)."""
+    return f"__import__('sys').modules['_course_guard'].pin({sorted(set(names))!r})"

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from nbformat import NotebookNode
@@ -16,12 +17,21 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
 
-from .kernel_guard import INSTALL, RESTORE_EXPR
+from .kernel_guard import INSTALL, RESTORE_EXPR, pin_expr
 from .paths import grade_id
 
 
 def _is_test_cell(cell: NotebookNode) -> bool:
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def _names_read(source: str) -> set[str]:
+    """Global names a cell reads (top-level ``await`` allowed); empty if it does not parse."""
+    try:
+        tree = compile(source, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
@@ -38,6 +48,7 @@ class GuardedExecute(Execute):
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> Any:
         self._guard_installed = False
         self._output_sizes: dict[int, int] = {}
+        self._test_names = sorted({n for c in nb.cells if _is_test_cell(c) for n in _names_read(c.source)})
         return super().preprocess(nb, resources, km)
 
     def _silent(self, code: str, expr: str | None = None) -> str | None:
@@ -72,7 +83,11 @@ class GuardedExecute(Execute):
                                            f"this test was not run: {reason}. Do not modify the course package.")]
                     cell.execution_count = None
                     return cell, self.resources
-        return super().preprocess_cell(cell, resources, index)
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if (self.guard and self._guard_installed and cell.cell_type == "code" and self._test_names
+                and not _is_test_cell(cell) and not utils.is_solution(cell)):
+            self._silent("", pin_expr(self._test_names))
+        return cell, resources
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
                cell_index: int) -> NotebookNode | None:

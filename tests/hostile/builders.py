@@ -120,6 +120,14 @@ def patch_function_code(layout: Layout) -> Case:
                 {**FULL, "test_temperatures": 0.0}, notebook=_nb(layout, temperatures=src))
 
 
+def shadow_setup_name(layout: Layout) -> Case:
+    src = ("import types\n"
+           "tools = types.SimpleNamespace(get_weather=lambda city: {'temperature': 99})\n"
+           "def temperatures(cities):\n    return [99 for c in cities]")
+    return Case("shadow-setup-name", "rebinds the setup cell's `tools`, which the tests read, to a fake",
+                "graded", {**FULL, "test_temperatures": 0.0}, notebook=_nb(layout, temperatures=src))
+
+
 def remove_guard(layout: Layout) -> Case:
     src = "import sys\nsys.modules.pop('_course_guard', None)\n" + SOLUTION_DOUBLE
     return Case("remove-guard", "removes the grader's in-kernel guard: every test refused",
@@ -142,7 +150,8 @@ def invalid_json(layout: Layout) -> Case:
 
 ALL: list[Callable[[Layout], Case]] = [
     correct, infinite_loop, loop_ignoring_sigint, sys_exit, kernel_crash, enormous_output, delete_course_files,
-    overwrite_package, absolute_path_tamper, monkeypatch_course, patch_function_code, remove_guard,
+    overwrite_package, absolute_path_tamper, monkeypatch_course, patch_function_code, shadow_setup_name,
+    remove_guard,
     edit_test_cells, invalid_json,
 ]
 

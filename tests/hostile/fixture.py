@@ -40,10 +40,10 @@ CELLS = [
      "    return [tools.get_weather(c)[\"temperature\"] for c in cities]\n    ### END SOLUTION",
      {"solution": True}),
     ("code", "test_temperatures",
-     "from course.tools import get_weather\nassert temperatures([\"Tokyo\"]) == [get_weather(\"Tokyo\")[\"temperature\"]]\n"
+     "assert temperatures([\"Tokyo\"]) == [tools.get_weather(\"Tokyo\")[\"temperature\"]]\n"
      "### BEGIN HIDDEN TESTS\n"
-     "assert temperatures([\"London\", \"Paris\"]) == [15, 19], \"call tools.get_weather for every city, in order\"\n"
-     "assert temperatures([\"Paris\"]) == [get_weather(\"Paris\")[\"temperature\"]]\n"
+     "assert temperatures([\"London\", \"Paris\"]) == [tools.get_weather(c)[\"temperature\"] for c in (\"London\", \"Paris\")], "
+     "\"call tools.get_weather for every city, in order\"\n"
      "### END HIDDEN TESTS", {"grade": True, "points": 3, "locked": True}),
     ("code", "test_replay_intact",
      "import inspect\n### BEGIN HIDDEN TESTS\n"
