@@ -1,14 +1,7 @@
-"""Graded-submission corpus for lesson 01 (recognising parallel tool calls).
+"""Graded-submission corpus for lesson 01 (recognising parallel tool calls): correct styles (``fails == []``, full marks) and the
+common mistakes, each failing its test cells with the teaching message named in ``says``.
 
-``VARIANTS`` maps a name to ``{"why", "cells", "fails"}`` (and optionally ``"says"``):
-
-- ``cells``: solution-cell ``grade_id`` -> source that replaces the reference solution in that cell
-  (cells not named keep the reference solution);
-- ``fails``: the test cells (``grade_id``) that must score 0; every other test cell must score full;
-- ``says``: test-cell ``grade_id`` -> a phrase its failure message must contain (the teaching message).
-
-Correct variants (``fails == []``) cover the styles the hidden tests must accept; the others are
-the common mistakes, each caught with a message that says what to fix.
+Format and how it is graded: tests/corpus/README.md.
 """
 
 LESSON = "01-recognising"

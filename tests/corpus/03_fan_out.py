@@ -1,4 +1,8 @@
-"""Graded-submission corpus for lesson 03 (fan-out with asyncio): correct styles and common mistakes."""
+"""Graded-submission corpus for lesson 03 (fan-out with asyncio): correct styles (``fails == []``, full marks) and the
+common mistakes, each failing its test cells with the teaching message named in ``says``.
+
+Format and how it is graded: tests/corpus/README.md.
+"""
 
 LESSON = "03-fan-out"
 

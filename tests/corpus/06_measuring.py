@@ -1,16 +1,7 @@
-"""Graded-submission corpus for lesson 06 (measuring the win).
+"""Graded-submission corpus for lesson 06 (measuring the win): correct styles (``fails == []``, full marks) and the
+common mistakes, each failing its test cells with the teaching message named in ``says``.
 
-``VARIANTS`` maps a name to ``{"why", "cells", "fails"}`` (and optionally ``"says"``), as in the other lessons:
-
-- ``cells``: solution-cell ``grade_id`` -> source that replaces the reference solution in that cell
-  (cells not named keep the reference solution);
-- ``fails``: the test cells (``grade_id``) that must score 0; every other test cell must score full;
-- ``says``: test-cell ``grade_id`` -> a phrase its failure message must contain (the teaching message).
-
-Correct variants (numpy, ``statistics``, other loop styles; ``fails == []``) must pass the hidden tests; the
-others are the common mistakes the brief lists (unsorted data, p95 = max, mean for median, last turn only,
-all turns instead of the next, ignoring the wasted-call threshold) and a few more.
-``tests/test_lesson06.py`` runs each one through nbclient and scores it with ``nbgrader.utils.determine_grade``.
+Format and how it is graded: tests/corpus/README.md.
 """
 
 LESSON = "06-measuring"
