@@ -3,8 +3,9 @@
 - :class:`GuardedExecute`: nbgrader's ``Execute``, plus (1) the course package restored inside the kernel
   before every test cell (:mod:`course.instructor.kernel_guard`), and (2) output capped per cell, so a
   submission that prints hundreds of megabytes cannot exhaust the grader's memory.
-- :class:`HideHiddenTests`: for feedback: removes hidden-test source from test cells and reduces their
-  error outputs to ``AssertionError: <teaching message>`` (no traceback, which would quote hidden lines).
+- :class:`HideHiddenTests`: for feedback: removes hidden-test source from test cells, reduces their error
+  outputs to ``AssertionError: <teaching message>`` (no traceback, which would quote hidden lines) and drops
+  what they printed or displayed (a hidden check's output names its scenarios and data).
 """
 
 from __future__ import annotations
@@ -125,12 +126,11 @@ class HideHiddenTests(NbGraderPreprocessor):
             return cell, resources
         outputs = []
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
+            if out.get("output_type") == "error":  # what a hidden check prints or displays would name its data
                 ename, evalue = out.get("ename", "Error"), str(out.get("evalue", ""))
                 if ename == "AssertionError" and not evalue:
                     evalue = "a check failed (it has no message)"
-                out = _error(ename, evalue)
-            outputs.append(out)
+                outputs.append(_error(ename, evalue))
         cell.outputs = outputs
-        cell.source = cell.source.rstrip() + "\n# (hidden tests are not shown)"
+        cell.source = cell.source.rstrip() + "\n# (hidden tests, and what the tests printed, are not shown)"
         return cell, resources

@@ -42,6 +42,7 @@ CELLS = [
     ("code", "test_temperatures",
      "assert temperatures([\"Tokyo\"]) == [tools.get_weather(\"Tokyo\")[\"temperature\"]]\n"
      "### BEGIN HIDDEN TESTS\n"
+     "print(\"hidden check: cities London, Paris\")\n"
      "assert temperatures([\"London\", \"Paris\"]) == [tools.get_weather(c)[\"temperature\"] for c in (\"London\", \"Paris\")], "
      "\"call tools.get_weather for every city, in order\"\n"
      "### END HIDDEN TESTS", {"grade": True, "points": 3, "locked": True}),
