@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
+
+from .folding import fold
 
 FORMAT = "course-replay/1"
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -37,17 +40,10 @@ class Response:
     json: Any = None
     sse: list[dict[str, Any]] | None = None
 
-    @property
+    @cached_property
     def final_body(self) -> dict[str, Any] | None:
-        """The complete object a stream describes (its last full response/message), or the JSON body."""
-        if self.sse is None:
-            return self.json
-        final: dict[str, Any] | None = None
-        for ev in self.sse:
-            data = ev.get("data")
-            if isinstance(data, dict):
-                final = data.get("response") or data.get("message") or final
-        return final
+        """The JSON body, or for a stream the complete object its events add up to (:mod:`course.folding`)."""
+        return self.json if self.sse is None else fold(self.sse)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import pytest
 from course import tools
 from course.clients import anthropic_client, openai_client
 from course.errors import ReplayExhausted, ReplayMismatch
+from course.recording import load
 from course.replay import session_of
 
 CHAT_Q = "What's the weather in Tokyo and London, and what's the USD to JPY rate?"
@@ -240,3 +241,48 @@ def test_pacing_follows_recorded_times_times_the_scale(monkeypatch):
 def test_wrong_provider_factory_is_named():
     with pytest.raises(ValueError, match="use anthropic_client"):
         openai_client("claude_weather_parallel")
+
+
+@pytest.mark.parametrize("name", ["chat_weather_parallel_stream", "rec_chat_stream_turns"])
+def test_folded_chat_stream_is_what_the_sdk_accumulates(name):
+    from openai.lib.streaming.chat import ChatCompletionStreamState
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+    for it in load(name).interactions:
+        state = ChatCompletionStreamState()
+        for ev in it.response.sse:
+            if isinstance(ev.get("data"), dict):
+                state.handle_chunk(ChatCompletionChunk.model_validate(ev["data"]))
+        sdk = state.get_final_completion()
+        folded = ChatCompletion.model_validate(it.response.final_body)
+        assert folded.choices[0].message.content == sdk.choices[0].message.content
+        assert [(c.id, c.function.name, c.function.arguments) for c in folded.choices[0].message.tool_calls or []] == \
+               [(c.id, c.function.name, c.function.arguments) for c in sdk.choices[0].message.tool_calls or []]
+        assert folded.choices[0].finish_reason == sdk.choices[0].finish_reason
+        assert folded.usage == sdk.usage and folded.id == sdk.id
+
+
+@pytest.mark.parametrize("name", ["claude_weather_parallel_stream", "rec_claude_stream_turns"])
+def test_folded_anthropic_stream_is_what_the_sdk_accumulates(name):
+    from anthropic.lib.streaming._messages import accumulate_event
+    from anthropic.types import Message, RawMessageStreamEvent
+    from pydantic import TypeAdapter
+
+    parse = TypeAdapter(RawMessageStreamEvent).validate_python
+    for it in load(name).interactions:
+        snapshot, bufs = None, {}
+        for ev in it.response.sse:
+            if isinstance(ev.get("data"), dict) and ev["data"].get("type") != "ping":
+                snapshot = accumulate_event(event=parse(ev["data"]), current_snapshot=snapshot, json_bufs=bufs)
+        folded = Message.model_validate(it.response.final_body)
+        assert folded.model_dump() == Message.model_validate(snapshot.model_dump()).model_dump()
+
+
+def test_replay_log_holds_the_folded_stream():
+    client = openai_client("chat_weather_parallel_stream")
+    request = dict(load("chat_weather_parallel_stream").interactions[0].request)
+    for _ in client.chat.completions.create(**request):
+        pass
+    [entry] = session_of(client).log
+    calls = entry.response["choices"][0]["message"]["tool_calls"]
+    assert len(calls) == 3 and all(json.loads(c["function"]["arguments"]) for c in calls)

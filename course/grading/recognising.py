@@ -48,63 +48,8 @@ def load_trace(scenario: str) -> list[dict[str, Any]]:
 
 
 def final_body(response: Any) -> dict[str, Any]:
-    """The complete body a recorded response describes (a copy); Chat chunk streams are folded back into one."""
-    body = response.final_body
-    if response.sse:
-        data = [ev["data"] for ev in response.sse if isinstance(ev.get("data"), dict)]
-        if any(d.get("type") == "message_start" for d in data):
-            body = _fold_claude_events(data)
-        elif body is None:
-            body = _fold_chat_chunks(data)
-    return json.loads(json.dumps(body))
-
-
-def _fold_claude_events(events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Anthropic stream events -> the ``message`` they add up to (the message_start copy has empty content)."""
-    msg: dict[str, Any] = {}
-    blocks: dict[int, dict[str, Any]] = {}
-    partial: dict[int, str] = {}
-    for ev in events:
-        kind = ev.get("type")
-        if kind == "message_start":
-            msg = json.loads(json.dumps(ev["message"]))
-        elif kind == "content_block_start":
-            blocks[ev["index"]] = dict(ev["content_block"])
-        elif kind == "content_block_delta":
-            d = ev["delta"]
-            if d.get("type") == "text_delta":
-                blocks[ev["index"]]["text"] = blocks[ev["index"]].get("text", "") + d["text"]
-            elif d.get("type") == "input_json_delta":
-                partial[ev["index"]] = partial.get(ev["index"], "") + d["partial_json"]
-        elif kind == "content_block_stop" and ev["index"] in partial:
-            blocks[ev["index"]]["input"] = json.loads(partial[ev["index"]] or "{}")
-        elif kind == "message_delta":
-            msg.update({k: v for k, v in (ev.get("delta") or {}).items() if v is not None})
-    msg["content"] = [blocks[i] for i in sorted(blocks)]
-    return msg
-
-
-def _fold_chat_chunks(chunks: list[dict[str, Any]]) -> dict[str, Any]:
-    """``chat.completion.chunk`` dicts -> the ``chat.completion`` they add up to (content, tool_calls by index)."""
-    msg: dict[str, Any] = {"role": "assistant", "content": None}
-    calls: dict[int, dict[str, Any]] = {}
-    finish, head = None, chunks[0] if chunks else {}
-    for ch in chunks:
-        for choice in ch.get("choices") or []:
-            delta = choice.get("delta") or {}
-            if delta.get("content"):
-                msg["content"] = (msg["content"] or "") + delta["content"]
-            for d in delta.get("tool_calls") or []:
-                c = calls.setdefault(d["index"], {"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
-                c["id"] = d.get("id") or c["id"]
-                fn = d.get("function") or {}
-                c["function"]["name"] += fn.get("name") or ""
-                c["function"]["arguments"] += fn.get("arguments") or ""
-            finish = choice.get("finish_reason") or finish
-    if calls:
-        msg["tool_calls"] = [calls[i] for i in sorted(calls)]
-    return {"id": head.get("id"), "object": "chat.completion", "created": head.get("created"), "model": head.get("model"),
-            "choices": [{"index": 0, "message": msg, "logprobs": None, "finish_reason": finish}]}
+    """The complete body a recorded response describes (a copy; streams folded by :mod:`course.folding`)."""
+    return json.loads(json.dumps(response.final_body))
 
 
 def describe(body: Mapping[str, Any]) -> str:
