@@ -278,3 +278,52 @@ def test_time_scale_really_waits_a_little():
     t0 = time.monotonic()
     asyncio.run(c.acall("get_weather", {"city": "Tokyo"}))
     assert time.monotonic() - t0 >= 0.1 and c.elapsed == 100
+
+
+def test_second_look_rejudges_a_failure_with_a_wider_quiet_window():
+    from course.clock import QUIET_S, SECOND_LOOK_QUIET_S, second_look
+
+    seen = []
+
+    @second_look
+    async def check(fail_first: bool) -> str:
+        seen.append(SimClock().quiet_s)
+        if fail_first and len(seen) == 1:
+            raise AssertionError("looked serial")
+        return "ok"
+
+    assert asyncio.run(check(False)) == "ok" and seen == [QUIET_S.get()]
+    seen.clear()
+    assert asyncio.run(check(True)) == "ok" and seen == [QUIET_S.get(), SECOND_LOOK_QUIET_S]
+    assert SimClock().quiet_s == QUIET_S.get() == 0.02
+
+
+def test_second_look_still_fails_a_serial_executor():
+    from course.grading.fanout import check_run_calls
+
+    async def serial(calls, tools):
+        return {c["id"]: await tools[c["name"]](**c["arguments"]) for c in calls}
+
+    with pytest.raises(AssertionError, match="one after another"):
+        asyncio.run(check_run_calls(serial, verbose=False))
+
+
+def test_a_thread_started_late_is_not_judged_serial():
+    """One worker starts its call 60 ms after the others (a loaded grader): judged concurrent on the second look."""
+    import time as _time
+
+    from course.grading.fanout import check_threads
+
+    late = threading.Event()
+
+    async def threads_one_late(calls, tools):
+        def work(i, c):
+            if i == 1 and not late.is_set():  # late on the first run only
+                late.set()
+                _time.sleep(0.06)
+            return tools[c["name"]](**c["arguments"])
+        results = await asyncio.gather(*(asyncio.to_thread(work, i, c) for i, c in enumerate(calls)))
+        return {c["id"]: r for c, r in zip(calls, results)}
+
+    asyncio.run(check_threads(threads_one_late, verbose=False))
+    assert late.is_set()

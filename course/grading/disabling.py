@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from .. import tools as toolbox
 from ..clients import anthropic_client, openai_client
-from ..clock import SimClock
+from ..clock import SimClock, second_look
 from ..policy import DEPENDENT_ARGUMENTS, MUTATING, READ_ONLY
 from ..replay import session_of
 
@@ -331,6 +331,7 @@ def _judge_policy(case: str, calls: list[dict[str, Any]], clock: SimClock, resul
     return f"ok  {case}: elapsed {clock.elapsed:.0f} ms, peak concurrency {clock.peak_concurrency}"
 
 
+@second_look
 async def check_policy_executor(fn: Callable[..., Any], cases: Iterable[str] = VISIBLE_POLICY) -> None:
     """Run the learner's executor on each case's calls and judge the virtual timeline."""
     for case in cases:

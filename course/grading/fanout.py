@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from .. import tools as toolbox
 from ..clients import openai_client
-from ..clock import HANG, Fail, SimClock
+from ..clock import HANG, Fail, SimClock, second_look
 from ..recording import load
 from ..replay import session_of
 
@@ -45,7 +45,6 @@ def last_clock() -> SimClock | None:
 
 def make_clock(latencies: dict[str, Any] | None = None, **kw: Any) -> SimClock:
     """A clock with the lesson's latency table (weather 800 ms, AAPL 1200 ms, exchange rate 3000 ms, ...)."""
-    kw.setdefault("quiet_s", 0.02)
     kw.setdefault("hang_limit_s", 1.0)
     return SimClock(dict(LATENCIES, **(latencies or {})), **kw)
 
@@ -181,6 +180,7 @@ DEFAULT_RUN = [("get_stock_price", {"ticker": "AAPL"}), ("get_weather", {"city":
                ("get_weather", {"city": "London"})]
 
 
+@second_look
 async def check_run_calls(fn: Callable[..., Any], scenario: str | None = None, *,
                           pairs: list[tuple[str, dict[str, Any]]] | None = None, verbose: bool = True) -> None:
     """Exercise 1: ``await fn(calls, tools)`` returns ``{id: result}`` and runs the calls concurrently."""
@@ -201,6 +201,7 @@ SAFE_DEFAULT = [("get_weather", {"city": "Tokyo"}), ("get_weather", {"city": "At
                 ("get_stock_price", {"ticker": "SLOW"}), ("get_stock_price", {"ticker": "AAPL"})]
 
 
+@second_look
 async def check_safe(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[str, Any]]] | None = None,
                      timeout: float = 0.2, verbose: bool = True) -> None:
     """Exercise 2: ``await fn(calls, tools, timeout)``: failures and timeouts become error results, the rest survive."""
@@ -233,6 +234,7 @@ async def check_safe(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[str,
 CAP_DEFAULT = [("get_weather", {"city": c}) for c in ["Tokyo", "London", "Paris", "New York", "Sydney"]]
 
 
+@second_look
 async def check_capped(fn: Callable[..., Any], *, limit: int = 2, pairs: list[tuple[str, dict[str, Any]]] | None = None,
                        verbose: bool = True) -> None:
     """Exercise 3: ``await fn(calls, tools, limit)``: never more than ``limit`` calls in flight, but that many."""
@@ -259,6 +261,7 @@ async def check_capped(fn: Callable[..., Any], *, limit: int = 2, pairs: list[tu
         print(f"ok: peak {peak} (limit {limit}), {clock.elapsed:.0f} ms virtual (serial {serial:.0f} ms)")
 
 
+@second_look
 async def check_threads(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[str, Any]]] | None = None,
                         verbose: bool = True) -> None:
     """Exercise 4: ``await fn(calls, sync_tools)`` runs *blocking* tools concurrently without blocking the loop."""
@@ -282,6 +285,7 @@ AGENT_QUESTIONS = {
 }
 
 
+@second_look
 async def check_agent(fn: Callable[..., Any], scenario: str = "fanout_weather_stock", *, verbose: bool = True) -> None:
     """Exercise 5: ``await fn(client, question, tools)`` runs the whole async loop; each turn's tools concurrently."""
     client = openai_client(scenario, async_=True, time_scale=0)
