@@ -19,6 +19,7 @@ from ..clients import anthropic_client, openai_client
 from ..clock import SimClock, second_look
 from ..policy import DEPENDENT_ARGUMENTS, MUTATING, READ_ONLY
 from ..replay import session_of
+from .unwritten import reports_unwritten
 
 PROMPT_ONLY = ("A sentence in the prompt ('call one tool at a time') is a request the model may ignore, not a "
                "guarantee; only the API parameter limits the model to one call per turn. Reread 'Turning it off: "
@@ -331,6 +332,7 @@ def _judge_policy(case: str, calls: list[dict[str, Any]], clock: SimClock, resul
     return f"ok  {case}: elapsed {clock.elapsed:.0f} ms, peak concurrency {clock.peak_concurrency}"
 
 
+@reports_unwritten
 @second_look
 async def check_policy_executor(fn: Callable[..., Any], cases: Iterable[str] = VISIBLE_POLICY) -> None:
     """Run the learner's executor on each case's calls and judge the virtual timeline."""
@@ -409,6 +411,7 @@ def _flags(got: Any, case: str) -> set[tuple[str, str]]:
     return out
 
 
+@reports_unwritten
 def check_guess_detector(fn: Callable[..., Any], cases: Iterable[str] = VISIBLE_GUESS) -> None:
     """Compare the learner's flags with the arguments no earlier turn's result supplied."""
     for case in cases:

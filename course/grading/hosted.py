@@ -18,6 +18,7 @@ import json
 from typing import Any, Callable, Iterable
 
 from .. import tools as toolbox
+from .unwritten import reports_unwritten
 
 THREAD = "https://community.openai.com/t/responses-api-parallel-tool-calls-not-happening/1226942"
 MODEL = "gpt-4o"
@@ -318,6 +319,7 @@ def _first_problem_tool(tools: list[Any]) -> str | None:
     return None
 
 
+@reports_unwritten
 def check_conversion(to_responses_tools: Callable[[list], list], validate_responses_tools: Callable[[list], list],
                      hidden: bool = False) -> None:
     """Exercise 1: convert Chat-format tools to Responses' flat format, and validate a tools list."""
@@ -374,6 +376,7 @@ def check_conversion(to_responses_tools: Callable[[list], list], validate_respon
             f"does: \"Missing required parameter: 'tools[0].name'.\"); got {problems!r:.300}")
 
 
+@reports_unwritten
 def check_conversion_live(to_responses_tools: Callable[[list], list]) -> None:
     """Exercise 1, hidden: send the converted tools to the file_search recording and read what was sent."""
     client = _client("hubspot_responses_file_search")
@@ -422,6 +425,7 @@ def trace_of(scenario: str) -> list[Any]:
     return run_responses(_client(scenario), body)
 
 
+@reports_unwritten
 def check_diagnose(diagnose: Callable[[list], dict], hidden: bool = False) -> None:
     """Exercise 2: ``diagnose(trace)`` -> calls_per_turn, round_trips, serialised, hosted_tool."""
     scenarios = ["hubspot_responses_web_search", "hubspot_responses_no_hosted"]
@@ -483,6 +487,7 @@ def _call(fn: Callable[..., Any], *args: Any) -> tuple[Any, BaseException | None
         return None, e
 
 
+@reports_unwritten
 def check_own_search(run_with_own_search: Callable[[Any, dict], list], scenario: str = "hubspot_own_search") -> None:
     """Exercise 3: replace the hosted search by your own ``web_search`` function; the calls come back together."""
     client = _client(scenario)
@@ -526,6 +531,7 @@ def check_own_search(run_with_own_search: Callable[[Any, dict], list], scenario:
         f"(expected {len(s.recording.interactions)}, got {trace!r:.200}).")
 
 
+@reports_unwritten
 def check_keep_hosted(run_keeping_hosted: Callable[[Any, dict], list], scenario: str = "hubspot_keep_hosted") -> None:
     """Exercise 4: keep the hosted search; handle web_search_call items beside function calls."""
     client = _client(scenario)

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable
 
 from ..clock import SEED_LATENCIES
 from ..metrics import load_traces, result_values
+from .unwritten import reports_unwritten
 
 # --------------------------------------------------------------------------------------------- lesson data
 TOOL_LATENCIES: dict[str, Any] = {
@@ -208,6 +209,7 @@ HIDDEN_LATENCIES = [
 ]
 
 
+@reports_unwritten
 def check_percentiles(fn: Callable[[list[float]], Any], *, hidden: bool = False) -> None:
     """``latency_percentiles`` against the linear-interpolation definition, with named mistakes."""
     for data in (HIDDEN_LATENCIES if hidden else VISIBLE_LATENCIES):
@@ -282,6 +284,7 @@ HIDDEN_COST_CASES = [
 ]
 
 
+@reports_unwritten
 def check_task_cost(fn: Callable[[list[dict[str, Any]], dict[str, float]], Any], *, hidden: bool = False) -> None:
     """``task_cost`` against the sum over every turn, with named mistakes."""
     cases = HIDDEN_COST_CASES if hidden else _visible_cost_cases()
@@ -400,6 +403,7 @@ def _ids(got: Any, what: str) -> set[str]:
         raise AssertionError(f"{what} should return a list (or set) of call ids; got {got!r}") from None
 
 
+@reports_unwritten
 def check_wasted(wasted_calls: Callable[[dict[str, Any]], Any], wasted_rate: Callable[[list[dict[str, Any]]], Any],
                  *, hidden: bool = False) -> None:
     """``wasted_calls`` per trace and ``wasted_rate`` over a set, with named mistakes."""
@@ -476,6 +480,7 @@ HIDDEN_RECOMMEND = [
 ]
 
 
+@reports_unwritten
 def check_recommend(fn: Callable[..., Any], *, hidden: bool = False) -> None:
     """``recommend`` against the four checks, with named mistakes."""
     for label, on, off, th in (HIDDEN_RECOMMEND if hidden else VISIBLE_RECOMMEND):

@@ -1,0 +1,47 @@
+"""An unwritten exercise fails its check with a message naming the function, sync or async."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from course.grading.unwritten import reports_unwritten
+
+
+def latency_percentiles(values):
+    raise NotImplementedError()
+
+
+def test_a_sync_check_names_the_unwritten_function():
+    @reports_unwritten
+    def check(fn):
+        return fn([1.0, 2.0])
+
+    with pytest.raises(AssertionError, match=r"^latency_percentiles is not written yet: replace `raise NotImplementedError\(\)`"):
+        check(latency_percentiles)
+
+
+def test_an_async_check_names_the_unwritten_function_and_passes_results_through():
+    async def run_turn_with_policy(calls):
+        raise NotImplementedError()
+
+    async def written(calls):
+        return {"c1": 1}
+
+    @reports_unwritten
+    async def check(fn):
+        return await fn([])
+
+    with pytest.raises(AssertionError, match="^run_turn_with_policy is not written yet"):
+        asyncio.run(check(run_turn_with_policy))
+    assert asyncio.run(check(written)) == {"c1": 1}
+
+
+def test_other_errors_pass_through_unchanged():
+    @reports_unwritten
+    def check():
+        raise KeyError("lookup")
+
+    with pytest.raises(KeyError):
+        check()
