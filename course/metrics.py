@@ -25,13 +25,12 @@ It is virtual time: deterministic, and blind to real overheads (network, seriali
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable
 
 from .clock import SimClock
 from .recording import Recording, list_scenarios, load
+from .wire import API_OF_PATH, calls_in, parse_output, results_in, text_in
 
-APIS = {"/v1/chat/completions": "chat", "/v1/responses": "responses", "/v1/messages": "anthropic"}
 MIN_TEXT = 4  # result strings shorter than this (ids like "ok", "USD") are too common to count as evidence
 
 __all__ = ["trace", "load_traces", "scenario_names", "result_values", "end_to_end_ms", "plot_timeline",
@@ -39,58 +38,9 @@ __all__ = ["trace", "load_traces", "scenario_names", "result_values", "end_to_en
 
 
 # ------------------------------------------------------------------------------------------ reading recordings
-def _parse(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    if isinstance(value, list):  # Anthropic tool_result content as blocks
-        texts = [b.get("text", "") for b in value if isinstance(b, dict) and b.get("type") == "text"]
-        return _parse("".join(texts)) if texts else value
-    return value
-
-
-def _turn_of(api: str, body: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    """(text, calls) of one response body."""
-    if api == "chat":
-        msg = body["choices"][0]["message"]
-        calls = [{"id": tc["id"], "name": tc["function"]["name"], "arguments": _parse(tc["function"]["arguments"])}
-                 for tc in msg.get("tool_calls") or []]
-        return msg.get("content") or "", calls
-    if api == "responses":
-        texts, calls = [], []
-        for item in body.get("output", []):
-            if item.get("type") == "message":
-                texts += [p.get("text", "") for p in item.get("content", []) if p.get("type") == "output_text"]
-            elif item.get("type") == "function_call":
-                calls.append({"id": item["call_id"], "name": item["name"], "arguments": _parse(item["arguments"])})
-        return "\n".join(texts), calls
-    texts = [b["text"] for b in body.get("content", []) if b.get("type") == "text"]
-    calls = [{"id": b["id"], "name": b["name"], "arguments": b.get("input", {})}
-             for b in body.get("content", []) if b.get("type") == "tool_use"]
-    return "\n".join(texts), calls
-
-
-def _results_in(api: str, request: dict[str, Any]) -> dict[str, tuple[Any, bool]]:
+def _results_in(request: dict[str, Any]) -> dict[Any, tuple[Any, bool]]:
     """Tool results a request carries: ``{call id: (parsed result, is_error)}``."""
-    out: dict[str, tuple[Any, bool]] = {}
-    if api == "chat":
-        for m in request.get("messages", []):
-            if isinstance(m, dict) and m.get("role") == "tool":
-                out[m["tool_call_id"]] = (_parse(m.get("content")), False)
-    elif api == "responses":
-        items = request.get("input")
-        for it in items if isinstance(items, list) else []:
-            if isinstance(it, dict) and it.get("type") == "function_call_output":
-                out[it["call_id"]] = (_parse(it.get("output")), False)
-    else:
-        for m in request.get("messages", []):
-            if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), list):
-                for b in m["content"]:
-                    if isinstance(b, dict) and b.get("type") == "tool_result":
-                        out[b["tool_use_id"]] = (_parse(b.get("content")), bool(b.get("is_error")))
-    return out
+    return {r.id: (parse_output(r.content), r.is_error) for r in results_in(request)}
 
 
 def _looks_failed(result: Any) -> bool:
@@ -102,14 +52,14 @@ def trace(scenario: str | Recording, clock: SimClock | None = None) -> dict[str,
     rec = scenario if isinstance(scenario, Recording) else load(scenario)
     clock = clock or SimClock()
     inters = rec.interactions
-    api = APIS[inters[0].path]
+    api = API_OF_PATH[inters[0].path]
     parts = rec.name.split("_")
     t = 0.0
     turns = []
     for i, it in enumerate(inters):
         body = it.response.final_body or {}
-        text, calls = _turn_of(api, body)
-        results = _results_in(api, inters[i + 1].request) if i + 1 < len(inters) else {}
+        text, calls = text_in(body, sep="\n"), calls_in(body)
+        results = _results_in(inters[i + 1].request) if i + 1 < len(inters) else {}
         start, end = t, t + float(it.latency_ms)
         for c in calls:
             result, err = results.get(c["id"], (None, False))

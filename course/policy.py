@@ -17,27 +17,16 @@ Nothing here is an exercise answer: it is the data the exercises work on.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping
 
 from .tools import MUTATING, READ_ONLY
+from .wire import calls_in, calls_per_turn, parse_output
 
 __all__ = ["READ_ONLY", "MUTATING", "DEPENDENT_ARGUMENTS", "turns_of", "calls_per_turn"]
 
 DEPENDENT_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "book_appointment": ("slot_id", "payment_method_id"),
 }
-
-
-def _parse(text: Any) -> Any:
-    if isinstance(text, list):  # Anthropic content blocks / text parts
-        text = "".join(p.get("text", "") for p in text if isinstance(p, Mapping))
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def _dump(obj: Any) -> Any:
@@ -61,24 +50,24 @@ def turns_of(body: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
                 if current is None:
                     current = []
                     turns.append(current)
-                call = {"id": item["call_id"], "name": item["name"], "arguments": _parse(item.get("arguments")),
+                call = {"id": item["call_id"], "name": item["name"], "arguments": parse_output(item.get("arguments")),
                         "result": None}
                 current.append(call)
                 by_id[call["id"]] = call
             else:
                 if kind == "function_call_output" and item.get("call_id") in by_id:
-                    by_id[item["call_id"]]["result"] = _parse(item.get("output"))
+                    by_id[item["call_id"]]["result"] = parse_output(item.get("output"))
                 if kind != "function_call_output":
                     current = None
         return turns
     for msg in map(_dump, body.get("messages", [])):
         if msg.get("role") == "assistant" and msg.get("tool_calls"):
-            turn = [{"id": tc["id"], "name": tc["function"]["name"], "arguments": _parse(tc["function"]["arguments"]),
+            turn = [{"id": tc["id"], "name": tc["function"]["name"], "arguments": parse_output(tc["function"]["arguments"]),
                      "result": None} for tc in map(_dump, msg["tool_calls"])]
             turns.append(turn)
             by_id.update({c["id"]: c for c in turn})
         elif msg.get("role") == "tool" and msg.get("tool_call_id") in by_id:
-            by_id[msg["tool_call_id"]]["result"] = _parse(msg.get("content"))
+            by_id[msg["tool_call_id"]]["result"] = parse_output(msg.get("content"))
         elif isinstance(msg.get("content"), list):
             blocks = [_dump(b) for b in msg["content"]]
             uses = [{"id": b["id"], "name": b["name"], "arguments": b.get("input", {}), "result": None}
@@ -88,21 +77,8 @@ def turns_of(body: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
                 by_id.update({c["id"]: c for c in uses})
             for b in blocks:
                 if b.get("type") == "tool_result" and b.get("tool_use_id") in by_id:
-                    by_id[b["tool_use_id"]]["result"] = _parse(b.get("content"))
+                    by_id[b["tool_use_id"]]["result"] = parse_output(b.get("content"))
     return turns
-
-
-def calls_per_turn(bodies: list[Mapping[str, Any]]) -> list[int]:
-    """How many tool calls the model made on each turn, from the response bodies of a session's log."""
-    out = []
-    for body in bodies:
-        if "choices" in body:
-            out.append(len((body["choices"][0].get("message") or {}).get("tool_calls") or []))
-        elif "output" in body:
-            out.append(sum(1 for it in body["output"] if it.get("type") == "function_call"))
-        else:
-            out.append(sum(1 for b in body.get("content") or [] if b.get("type") == "tool_use"))
-    return out
 
 
 def conversation_bars(scenario: str, tool_latencies: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -119,10 +95,7 @@ def conversation_bars(scenario: str, tool_latencies: dict[str, Any] | None = Non
         bars.append({"label": f"model call {k}", "start": t, "finish": t + it.latency_ms, "outcome": "running"})
         t += it.latency_ms
         body = it.response.final_body or {}
-        calls = [(c["function"]["name"], json.loads(c["function"]["arguments"]))
-                 for c in ((body.get("choices") or [{}])[0].get("message") or {}).get("tool_calls") or []]
-        calls += [(i["name"], json.loads(i["arguments"])) for i in body.get("output") or [] if i.get("type") == "function_call"]
-        calls += [(b["name"], b["input"]) for b in body.get("content") or [] if b.get("type") == "tool_use"]
+        calls = [(c["name"], c["arguments"]) for c in calls_in(body)]
         longest = 0.0
         for name, args in calls:
             ms = clock.latency_of(name, args)

@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .. import tools as toolbox
+from .. import wire
+from ..normalise import parse_json
 from ..replay import Exchange, ReplaySession, session_of
+from ..wire import ToolResult, api_of, field, results_in, text_in
 
 API_NAMES = {"chat": "Chat Completions", "responses": "Responses", "anthropic": "Anthropic Messages"}
 READ = {
@@ -55,7 +58,7 @@ def final_text(client: Any) -> str:
     """The text of the scenario's last recorded answer (what a finished loop returns)."""
     rec = session_of(client).recording
     it = rec.interactions[-1]
-    return text_of_response(api_of(it.path), it.response.final_body or {})
+    return text_in(it.response.final_body or {})
 
 
 # --------------------------------------------------------------------------- reading bodies
@@ -75,87 +78,10 @@ class Call:
         return f"{self.id} ({self.name}({inner}))"
 
 
-@dataclass(frozen=True)
-class Result:
-    """One answer found in a request."""
 
-    id: Any
-    content: Any
-    is_error: bool
-    raw: Any
-
-
-def api_of(path: str) -> str:
-    if path.endswith("/chat/completions"):
-        return "chat"
-    if path.endswith("/responses"):
-        return "responses"
-    return "anthropic"
-
-
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
-def _args(raw: Any) -> Any:
-    if isinstance(raw, str):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw
-    return raw
-
-
-def calls_in(api: str, body: Any) -> list[Call]:
+def calls_in(body: Any) -> list[Call]:
     """The tool calls a response body (or SDK object) asks for."""
-    if not body:
-        return []
-    if api == "chat":
-        choices = _get(body, "choices") or [{}]
-        tcs = _get(_get(choices[0], "message", {}), "tool_calls") or []
-        return [Call(_get(tc, "id"), _get(_get(tc, "function"), "name"), _args(_get(_get(tc, "function"), "arguments")))
-                for tc in tcs]
-    if api == "responses":
-        return [Call(_get(o, "call_id"), _get(o, "name"), _args(_get(o, "arguments")))
-                for o in _get(body, "output") or [] if _get(o, "type") == "function_call"]
-    return [Call(_get(b, "id"), _get(b, "name"), _get(b, "input"))
-            for b in _get(body, "content") or [] if _get(b, "type") == "tool_use"]
-
-
-def text_of_response(api: str, body: Any) -> str:
-    if api == "chat":
-        return _get(_get((_get(body, "choices") or [{}])[0], "message", {}), "content") or ""
-    if api == "responses":
-        parts = []
-        for o in _get(body, "output") or []:
-            if _get(o, "type") == "message":
-                parts += [_get(c, "text") or "" for c in _get(o, "content") or [] if _get(c, "type") == "output_text"]
-        return "".join(parts)
-    return "".join(_get(b, "text") or "" for b in _get(body, "content") or [] if _get(b, "type") == "text")
-
-
-def results_in(api: str, body: dict[str, Any]) -> list[Result]:
-    """Every tool answer in a request body, in order."""
-    out: list[Result] = []
-    if api == "chat":
-        for m in body.get("messages") or []:
-            if _get(m, "role") == "tool":
-                out.append(Result(_get(m, "tool_call_id"), _get(m, "content"), False, m))
-    elif api == "responses":
-        items = body.get("input")
-        for it in items if isinstance(items, list) else []:
-            if _get(it, "type") == "function_call_output":
-                out.append(Result(_get(it, "call_id"), _get(it, "output"), False, it))
-    else:
-        for m in body.get("messages") or []:
-            content = _get(m, "content")
-            if _get(m, "role") == "user" and isinstance(content, list):
-                for b in content:
-                    if _get(b, "type") == "tool_result":
-                        out.append(Result(_get(b, "tool_use_id"), _get(b, "content"), bool(_get(b, "is_error")), b))
-    return out
+    return [Call(c["id"], c["name"], c["arguments"]) for c in wire.calls_in(body)]
 
 
 def text_of(content: Any) -> str | None:
@@ -186,7 +112,7 @@ def _ids(ids: list[Any]) -> str:
     return ", ".join(str(i) for i in ids)
 
 
-def check_content(api: str, call: Call, result: Result, where: str) -> None:
+def check_content(api: str, call: Call, result: ToolResult, where: str) -> None:
     """One answer holds the right output (or a readable error result)."""
     text = text_of(result.content)
     field = {"chat": "content", "responses": "output", "anthropic": "content"}[api]
@@ -220,7 +146,7 @@ def check_content(api: str, call: Call, result: Result, where: str) -> None:
 def check_answers(api: str, calls: list[Call], body: dict[str, Any], where: str) -> None:
     """The request ``body`` answers each of ``calls`` exactly once with the right output."""
     ids = [c.id for c in calls]
-    found = [r for r in results_in(api, body) if r.id in ids]
+    found = [r for r in results_in(body) if r.id in ids]
     for call in calls:
         mine = [r for r in found if r.id == call.id]
         if not mine:
@@ -242,9 +168,9 @@ def _turn_before(session: ReplaySession, index: int) -> tuple[int, Exchange | No
 def _anthropic_result_messages(body: dict[str, Any]) -> int:
     """How many user messages after the last assistant message carry tool_result blocks."""
     msgs = body.get("messages") or []
-    last = max((k for k, m in enumerate(msgs) if _get(m, "role") == "assistant"), default=-1)
-    return sum(1 for m in msgs[last + 1:] if any(_get(b, "type") == "tool_result" for b in _get(m, "content") or []
-                                                   if not isinstance(_get(m, "content"), str)))
+    last = max((k for k, m in enumerate(msgs) if field(m, "role") == "assistant"), default=-1)
+    return sum(1 for m in msgs[last + 1:] if any(field(b, "type") == "tool_result" for b in field(m, "content") or []
+                                                   if not isinstance(field(m, "content"), str)))
 
 
 def diagnose_refusal(session: ReplaySession, index: int) -> str:
@@ -252,17 +178,17 @@ def diagnose_refusal(session: ReplaySession, index: int) -> str:
     e = session.log[index]
     api = api_of(e.path)
     rnd, prev = _turn_before(session, index)
-    calls = calls_in(api, prev.response) if prev else []
+    calls = calls_in(prev.response) if prev else []
     ids = [c.id for c in calls]
     body = e.body if isinstance(e.body, dict) else {}
     lines = [f"The {API_NAMES[api]} API refused one of your requests (HTTP {e.status}): {e.message}"]
     if api == "responses":
         items = body.get("input") if isinstance(body.get("input"), list) else []
-        if any(_get(it, "role") == "tool" for it in items):
+        if any(field(it, "role") == "tool" for it in items):
             fail(*lines, "You sent Chat Completions messages ({'role': 'tool', 'tool_call_id': ...}) to the "
                  "Responses API. Responses takes input items {'type': 'function_call_output', 'call_id': ..., "
                  f"'output': ...}}. {READ['responses']}.")
-    sent = [r.id for r in results_in(api, body)]
+    sent = [r.id for r in results_in(body)]
     mine = [i for i in sent if i in ids]
     unknown = [i for i in sent if i not in ids and i not in _all_call_ids(session)]
     if len(sent) > 1 and len(set(sent)) == 1:
@@ -277,7 +203,7 @@ def diagnose_refusal(session: ReplaySession, index: int) -> str:
     elif calls and len(set(mine)) < len(calls):
         missing = [c.label for c in calls if c.id not in mine]
         later = [x for x in session.log[index + 1:] if isinstance(x.body, dict)
-                 and {r.id for r in results_in(api, x.body)} & (set(ids) - set(mine))]
+                 and {r.id for r in results_in(x.body)} & (set(ids) - set(mine))]
         lines.append(f"In round {rnd} the model made {len(calls)} calls; this request answered "
                      f"{len(set(mine))} of them. Missing: {'; '.join(missing)}.")
         if later:
@@ -295,7 +221,7 @@ def _all_call_ids(session: ReplaySession) -> set[Any]:
     out: set[Any] = set()
     for e in session.log:
         if e.kind == "played":
-            out |= {c.id for c in calls_in(api_of(e.path), e.response)}
+            out |= {c.id for c in calls_in(e.response)}
     return out
 
 
@@ -315,7 +241,7 @@ def check_log(client: Any, *, exc: BaseException | None = None, label: str = "")
             continue
         rnd += 1
         api = api_of(e.path)
-        calls = calls_in(api, e.response)
+        calls = calls_in(e.response)
         if not calls:
             continue
         if k + 1 >= len(s.log):
@@ -354,7 +280,7 @@ def check_run_tool(run_tool: Callable[..., Any], cases: list[tuple[str, Any]]) -
     for name, arguments in cases:
         got, exc = run(run_tool, name, arguments)
         shown = f"run_tool({name!r}, {arguments!r})"
-        args = _args(arguments)
+        args = parse_json(arguments)
         try:
             value, error = toolbox.call(name, dict(args)), None
         except Exception as e:
@@ -423,7 +349,7 @@ def check_chat_turn(build: Callable[[Any], Any], client: Any, *, append: str = "
         fail(f"chat_tool_messages returned {type(results).__name__}; return a list with one tool message per call.")
     for r in results:
         r = _as_dict(r)
-        if _get(r, "role") != "tool":
+        if field(r, "role") != "tool":
             fail(f"chat_tool_messages returned {r!r}: every item must be {{'role': 'tool', 'tool_call_id': ..., "
                  f"'content': ...}}. {READ['chat']}.")
     assistant = {"object": msg, "dump": msg.model_dump(exclude_none=True)}[append]
@@ -441,11 +367,11 @@ def check_responses_turn(build: Callable[[Any], Any], client: Any, *, chain: str
     if not isinstance(items, list):
         fail(f"responses_tool_outputs returned {type(items).__name__}; return a list of function_call_output items.")
     for it in map(_as_dict, items):
-        if _get(it, "role") == "tool" or "tool_call_id" in (it if isinstance(it, dict) else {}):
+        if field(it, "role") == "tool" or "tool_call_id" in (it if isinstance(it, dict) else {}):
             fail(f"responses_tool_outputs returned {it!r}: that is the Chat Completions format. The Responses API "
                  "takes {'type': 'function_call_output', 'call_id': ..., 'output': ...} input items. "
                  f"{READ['responses']}.")
-        if _get(it, "type") != "function_call_output":
+        if field(it, "type") != "function_call_output":
             fail(f"responses_tool_outputs returned {it!r}: every item must have type 'function_call_output'.")
     if chain == "previous_response_id":
         nxt = {**{k: v for k, v in req.items() if k != "input"}, "previous_response_id": response.id, "input": items}
@@ -466,7 +392,7 @@ def check_claude_turn(build: Callable[[Any], Any], client: Any) -> None:
     if isinstance(reply, list):
         fail("claude_tool_results returned a list. Return ONE user message: "
              "{'role': 'user', 'content': [tool_result blocks...]}. " + READ["anthropic"] + ".")
-    if _get(reply, "role") != "user" or not isinstance(_get(reply, "content"), list):
+    if field(reply, "role") != "user" or not isinstance(field(reply, "content"), list):
         fail(f"claude_tool_results returned {reply!r}; expected {{'role': 'user', 'content': [...tool_result "
              "blocks...]}.")
     assistant = {"role": "assistant", "content": message.content}
@@ -495,11 +421,10 @@ def request_rows(client: Any) -> list[dict[str, Any]]:
     s = session_of(client)
     rows, calls = [], []
     for k, e in enumerate(s.log):
-        api = api_of(e.path)
         ids = {c.id for c in calls}
         body = e.body if isinstance(e.body, dict) else {}
-        answered = len([r for r in results_in(api, body) if r.id in ids])
+        answered = len([r for r in results_in(body) if r.id in ids])
         rows.append({"n": k + 1, "kind": e.kind, "calls": len(calls), "answered": answered})
         if e.kind == "played":
-            calls = calls_in(api, e.response)
+            calls = calls_in(e.response)
     return rows

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import inspect
-import json
 from typing import Any, Callable
 
 from .. import tools as toolbox
@@ -25,6 +24,7 @@ from ..clients import openai_client
 from ..clock import HANG, Fail, SimClock, second_look
 from ..recording import load
 from ..replay import session_of
+from ..wire import calls_in
 
 LATENCIES: dict[str, Any] = {
     "get_weather": {"Tokyo": 800, "London": 900, "Paris": 700, "New York": 1000, "Sydney": 1100,
@@ -51,14 +51,7 @@ def make_clock(latencies: dict[str, Any] | None = None, **kw: Any) -> SimClock:
 
 def first_turn_calls(scenario: str) -> list[dict[str, Any]]:
     """The normalised calls the model asks for on the first turn of a recorded scenario."""
-    body = load(scenario).interactions[0].response.final_body
-    if "choices" in body:
-        return [{"id": tc["id"], "name": tc["function"]["name"], "arguments": json.loads(tc["function"]["arguments"])}
-                for tc in body["choices"][0]["message"].get("tool_calls") or []]
-    if "output" in body:
-        return [{"id": it["call_id"], "name": it["name"], "arguments": json.loads(it["arguments"])}
-                for it in body["output"] if it.get("type") == "function_call"]
-    return [{"id": b["id"], "name": b["name"], "arguments": b["input"]} for b in body["content"] if b["type"] == "tool_use"]
+    return calls_in(load(scenario).interactions[0].response.final_body)
 
 
 def make_calls(*pairs: tuple[str, dict[str, Any]], prefix: str = "call_") -> list[dict[str, Any]]:

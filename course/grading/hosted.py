@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from .. import tools as toolbox
+from ..wire import calls_per_turn, field
 from .unwritten import reports_unwritten
 
 THREAD = "https://community.openai.com/t/responses-api-parallel-tool-calls-not-happening/1226942"
@@ -161,36 +162,25 @@ def rerecord_command(scenario: str) -> str:
 # Reading responses (SDK objects or plain dicts)
 
 
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
 def function_calls(response: Any) -> list[Any]:
     """The ``function_call`` items of a Responses object, or the ``tool_calls`` of a chat completion."""
-    output = _get(response, "output")
+    output = field(response, "output")
     if output is not None:
-        return [it for it in output if _get(it, "type") == "function_call"]
-    choices = _get(response, "choices") or []
+        return [it for it in output if field(it, "type") == "function_call"]
+    choices = field(response, "choices") or []
     if choices:
-        return list(_get(_get(choices[0], "message"), "tool_calls") or [])
+        return list(field(field(choices[0], "message"), "tool_calls") or [])
     return []
-
-
-def calls_per_turn(trace: Iterable[Any]) -> list[int]:
-    """How many function calls each response of a conversation asked for."""
-    return [len(function_calls(r)) for r in trace]
 
 
 def item_types(response: Any) -> list[str]:
     """The ``type`` of every output item, in order."""
-    return [_get(it, "type") for it in (_get(response, "output") or [])]
+    return [field(it, "type") for it in (field(response, "output") or [])]
 
 
 def tool_types(response_or_request: Any) -> list[str]:
     """The ``type`` of every tool a request sent or a response echoes."""
-    return [_get(t, "type") for t in (_get(response_or_request, "tools") or [])]
+    return [field(t, "type") for t in (field(response_or_request, "tools") or [])]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -250,12 +240,12 @@ def run_chat(client: Any, body: dict[str, Any], *, max_turns: int = 8) -> list[A
 
 def final_text(response: Any) -> str:
     """The text of a Responses object's message items (or a completion's message content)."""
-    if _get(response, "output") is not None:
-        parts = [_get(p, "text", "") for it in _get(response, "output") if _get(it, "type") == "message"
-                 for p in (_get(it, "content") or [])]
+    if field(response, "output") is not None:
+        parts = [field(p, "text", "") for it in field(response, "output") if field(it, "type") == "message"
+                 for p in (field(it, "content") or [])]
         return "".join(p for p in parts if p)
-    choices = _get(response, "choices") or []
-    return (_get(_get(choices[0], "message"), "content") or "") if choices else ""
+    choices = field(response, "choices") or []
+    return (field(field(choices[0], "message"), "content") or "") if choices else ""
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -17,25 +17,9 @@ from typing import Any, Callable
 
 from ..clients import anthropic_client, openai_client
 from ..recording import load
+from ..wire import calls_in
 
 API = {"/v1/chat/completions": "Chat Completions", "/v1/responses": "Responses", "/v1/messages": "Anthropic Messages"}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Reference: the calls a raw response body holds (any provider, non-streamed or the final body of a stream)
-# ---------------------------------------------------------------------------------------------------------------
-
-def calls_in_body(body: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The tool calls in one response body (a dict as the API sent it), normalised."""
-    if "choices" in body:
-        tcs = (body["choices"][0].get("message") or {}).get("tool_calls") or []
-        return [{"id": tc["id"], "name": tc["function"]["name"], "arguments": json.loads(tc["function"]["arguments"])}
-                for tc in tcs]
-    if "output" in body:
-        return [{"id": it["call_id"], "name": it["name"], "arguments": json.loads(it["arguments"])}
-                for it in body["output"] if it.get("type") == "function_call"]
-    return [{"id": b["id"], "name": b["name"], "arguments": b["input"]}
-            for b in body.get("content") or [] if b.get("type") == "tool_use"]
 
 
 def load_trace(scenario: str) -> list[dict[str, Any]]:
@@ -127,7 +111,7 @@ def normalise_answer(got: Any) -> list[dict[str, Any]]:
 
 def compare(got_raw: Any, body: Mapping[str, Any], where: str, streamed: bool = False) -> None:
     """Assert that a learner's calls equal the calls in ``body``, explaining the usual mistakes."""
-    expected = calls_in_body(body)
+    expected = calls_in(body)
     got = normalise_answer(got_raw)
     shape = describe(body)
     head = f"{where}\n  The response was: {shape}.\n  "
@@ -232,7 +216,7 @@ def check_extract(fn: Callable[[Any], Any], *scenarios: str) -> None:
         for n, response, body, api in turns(name):
             where = f"Scenario '{name}', turn {n} ({api}):"
             compare(_run(fn, response, where, False), body, where)
-            print(f"ok  {name} turn {n}: {len(calls_in_body(body))} call(s) — {describe(body)}")
+            print(f"ok  {name} turn {n}: {len(calls_in(body))} call(s) — {describe(body)}")
 
 
 def check_stream(fn: Callable[[Any], Any], *scenarios: str) -> None:
@@ -244,14 +228,14 @@ def check_stream(fn: Callable[[Any], Any], *scenarios: str) -> None:
             if hasattr(got, "__next__"):
                 got = _run(list, got, where, True)
             compare(got, body, where, streamed=True)
-            print(f"ok  {name} turn {n}: {len(calls_in_body(body))} call(s) assembled — {describe(body)}")
+            print(f"ok  {name} turn {n}: {len(calls_in(body))} call(s) assembled — {describe(body)}")
 
 
 def check_counts(fn: Callable[[Any], Any], *scenarios: str) -> None:
     """Exercise 4: ``fn(trace)`` returns the number of tool calls on each turn."""
     for name in scenarios:
         trace = load_trace(name)
-        expected = [len(calls_in_body(b)) for b in trace]
+        expected = [len(calls_in(b)) for b in trace]
         where = f"Scenario '{name}' ({len(trace)} turns):"
         got = _run(fn, [json.loads(json.dumps(b)) for b in trace], where, False)
         if got is None:
