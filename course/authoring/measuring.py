@@ -27,7 +27,8 @@ arguments) in the very next turn, which is what the lesson's wasted-call definit
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable
 
 from . import chat, claude, drivers, responses
 from .build import Scenario, register
@@ -100,19 +101,24 @@ def a_reply(text: str, **kw: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------------------------- lookup (Chat)
-def _lookup(conv: str, question: str, on: list[Any], off: list[Any], note: str) -> None:
+def _pair(agent: str, api: str, provider: str, driver: Callable[[str, bool], Any],
+          conv: str, question: str, on: list[Any], off: list[Any], note: str) -> None:
+    """Register one conversation both ways: ``measure_<agent>_<conv>_on`` and ``..._off``."""
     for mode, turns in (("on", on), ("off", off)):
         register(Scenario(
-            name=f"measure_lookup_{conv}_{mode}", provider="openai",
-            note=f"Lesson 6, lookup agent (Chat Completions), parallel {mode}: {note}",
+            name=f"measure_{agent}_{conv}_{mode}", provider=provider,
+            note=f"Lesson 6, {agent} agent ({api}), parallel {mode}: {note}",
             sources=SOURCES, turns=turns,
-            drive=_chat_driver(question, mode == "on")))
+            drive=driver(question, mode == "on")))
 
 
 def _chat_driver(question: str, parallel: bool) -> Any:
     return lambda c: drivers.chat_loop(
         c, model="gpt-4o-mini", messages=[{"role": "user", "content": question}],
         tools=["get_weather", "get_exchange_rate", "get_stock_price"], parallel_tool_calls=parallel)
+
+
+_lookup = functools.partial(_pair, "lookup", "Chat Completions", "openai", _chat_driver)
 
 
 _lookup(
@@ -164,19 +170,14 @@ _lookup(
 
 
 # ----------------------------------------------------------------------------------------- portfolio (Responses)
-def _portfolio(conv: str, question: str, on: list[Any], off: list[Any], note: str) -> None:
-    for mode, turns in (("on", on), ("off", off)):
-        register(Scenario(
-            name=f"measure_portfolio_{conv}_{mode}", provider="openai",
-            note=f"Lesson 6, portfolio agent (Responses API, history resent with store=false), parallel {mode}: {note}",
-            sources=SOURCES, turns=turns,
-            drive=_responses_driver(question, mode == "on")))
-
-
 def _responses_driver(question: str, parallel: bool) -> Any:
     return lambda c: drivers.responses_loop(
         c, model="gpt-4.1", input=question, tools=["get_stock_price", "get_exchange_rate"], chain="resend",
         store=False, parallel_tool_calls=parallel)
+
+
+_portfolio = functools.partial(_pair, "portfolio", "Responses API, history resent with store=false", "openai",
+                               _responses_driver)
 
 
 def _say_then_call(text: str, call: tuple[str, dict[str, Any]], **kw: Any) -> Any:
@@ -220,20 +221,14 @@ BOOKED = ("Done: you're booked with Dr Patel on 2025-06-10 at 15:00 (booking bk-
           "billed to your visa ending 4242.")
 
 
-def _booking(conv: str, question: str, on: list[Any], off: list[Any], note: str) -> None:
-    for mode, turns in (("on", on), ("off", off)):
-        register(Scenario(
-            name=f"measure_booking_{conv}_{mode}", provider="anthropic",
-            note=f"Lesson 6, booking agent (Anthropic Messages), parallel {mode}: {note}",
-            sources=SOURCES, turns=turns,
-            drive=_claude_driver(question, mode == "on")))
-
-
 def _claude_driver(question: str, parallel: bool) -> Any:
     kw: dict[str, Any] = {} if parallel else {"tool_choice": {"type": "auto", "disable_parallel_tool_use": True}}
     return lambda c: drivers.claude_loop(
         c, model="claude-sonnet-4-6", messages=[{"role": "user", "content": question}],
         tools=["get_doctor_calendar", "get_user_payment_method", "book_appointment"], **kw)
+
+
+_booking = functools.partial(_pair, "booking", "Anthropic Messages", "anthropic", _claude_driver)
 
 
 def _booking_off(first: str, reply: str) -> list[Any]:
