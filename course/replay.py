@@ -28,7 +28,7 @@ import httpx2
 from . import protocol, sse
 from .errors import body_diff, mismatch_class
 from .normalise import normalise
-from .recording import Interaction, Recording, Response
+from .recording import Interaction, Recording
 
 Kind = Literal["played", "api_error", "mismatch", "exhausted", "live"]
 

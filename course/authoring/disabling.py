@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from . import Scenario, chat, claude, drivers, register, responses
-from .. import policy, tools as toolbox
+from .. import policy
 
 BLOG = "seed 002: CallSphere blog, 'parallel function calling ... the booking flow' (guessed slot_id)"
 TUTORIAL = "seed 001: tutorial, 'Disabling parallel calls' (parallel_tool_calls=False)"
