@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export PATH := $(abspath $(BIN)):$(PATH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test scenarios check-scenarios bench clean-venv
+.PHONY: help install lab test sandbox-deps scenarios check-scenarios bench clean-venv
 
 help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -24,7 +24,17 @@ install: $(STAMP)  ## Create .venv with everything the course needs
 lab: install  ## Open the course in JupyterLab (offline, no keys)
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
 
-test: install  ## Run every test (offline; fails loudly if anything touches the network)
+sandbox-deps:  ## bubblewrap for sandboxed grading (installed with apt-get when root on Linux; else says how)
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(uname)" = Linux ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing bubblewrap (sandboxed grading) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	  else \
+	    echo "The grading sandbox tests need bubblewrap. Run:  sudo apt-get install bubblewrap"; \
+	    echo "(macOS: run the tests in a Linux container or on the course's Linux JupyterHub server)"; exit 2; \
+	  fi; }
+
+test: install sandbox-deps  ## Run every test (offline; fails loudly if anything touches the network)
 	COURSE_REPLAY_TIME_SCALE=0 $(BIN)/python -m pytest -q
 
 scenarios: install  ## Re-author every scenario recording from course/authoring
