@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -36,6 +35,7 @@ import nbformat
 
 from . import integrity, nbg, warmkernel
 from .paths import Layout, package_dir
+from .students import slug  # noqa: F401  (re-exported: ids are made in students.py)
 
 FAIL_REASONS = [
     ("DeadKernelError", "the kernel died (the notebook crashed or killed its own process, e.g. os._exit)"),
@@ -395,11 +395,6 @@ def scores(layout: Layout) -> dict[tuple[str, str], dict[str, float | None]]:
             for sub in a.submissions:
                 out[(sub.student.id, a.name)] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
     return out
-
-
-def slug(text: str) -> str:
-    """A safe student id: letters, digits, ``._-``."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-")[:64] or "student"
 
 
 def dumps(jobs: list[Job]) -> str:
