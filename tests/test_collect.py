@@ -2,7 +2,8 @@
 
 Each test is one finding of the issue "Grading an instructor can trust": Unicode and punctuation names,
 NFC/NFD spellings, a folder and a zip of one student, two copies of a lesson, symlinked files and folders,
-a zip member whose header understates its size, and 1000 overlapping zip entries.
+a zip member whose header understates its size, and 1000 overlapping zip entries (the shape of
+"A better zip bomb", https://www.bamsoftware.com/hacks/zipbomb/).
 """
 
 from __future__ import annotations

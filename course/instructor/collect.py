@@ -19,7 +19,10 @@ Guarantees (each has a test in ``tests/test_collect.py``):
 - **Zips are read, never extracted**, member by member as a stream in ``CHUNK`` pieces: a member is refused
   as soon as it yields more than ``MAX_BYTES``, whatever its header claims; a zip with more than
   ``MAX_MEMBERS`` entries is refused before any member is read; members not named after a lesson, and
-  symlink members, are never read.
+  symlink members, are never read.  (``ZipFile.read`` reads a member whole, asking zlib for up to 1 GB in
+  one call, ``ZipExtFile.MAX_N``; see "zipfile — Decompression pitfalls",
+  https://docs.python.org/3/library/zipfile.html#decompression-pitfalls.  Overlapping entries are the shape
+  of "A better zip bomb", https://www.bamsoftware.com/hacks/zipbomb/.)
 - **Symbolic links are not followed** in folders (``os.walk(followlinks=False)``, ``lstat``, ``O_NOFOLLOW``):
   a symlinked file or folder is skipped with a printed note; only regular files are read.
 - A refused hand-in (corrupt zip, oversized member, too many members) is reported as ``REJECTED`` and nothing
@@ -37,6 +40,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from .paths import Layout
 from .students import collision_key, student_id
@@ -149,7 +153,7 @@ def _scan_dir(hand: HandIn, lessons: list[str], notes: list[str]) -> None:
                 hand.members.append(Member(lesson, rel))
 
 
-def _read_capped(stream, what: str) -> bytes:
+def _read_capped(stream: IO[bytes], what: str) -> bytes:
     """Read ``stream`` in ``CHUNK`` pieces; refuse as soon as it yields more than ``MAX_BYTES``."""
     buf = bytearray()
     while True:
