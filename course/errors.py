@@ -81,10 +81,22 @@ def _walk(a: Any, b: Any, path: str, out: list[str], cap: int, depth: int) -> No
                 return
     elif isinstance(a, str) and isinstance(b, str):
         if a != b:
-            at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            at = _first_difference(a, b)
             out.append(f"{where}: text differs at character {at} (recording {len(a)} chars, yours {len(b)})")
     elif a != b or type(a) is not type(b):
         out.append(f"{where}: the recording has {_short(a)}, your request {_short(b)}")
+
+
+def _first_difference(a: str, b: str) -> int:
+    """Index of the first character where ``a`` and ``b`` differ (bisection on slices: fast on 20 MB)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[lo:mid + 1] == b[lo:mid + 1]:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def _short(x: Any) -> str:
