@@ -243,3 +243,25 @@ def test_entropy_and_key_names():
         assert secret_scan.key_like(name), name
     for name in ("encrypted_content", "signature", "id", "call_id", "max_tokens", "input_tokens", "tokenizer"):
         assert not secret_scan.key_like(name), name
+
+
+@pytest.mark.parametrize("name", ["claude_weather_parallel_stream", "responses_sf_sanjose_stream"])
+def test_a_key_split_across_text_deltas_is_caught_for_every_provider(tmp_path, name):
+    doc = _doc(name)
+    texts = []
+    for it in doc["interactions"]:
+        for ev in it["response"].get("sse") or []:
+            d = ev["data"]
+            if isinstance(d, dict) and d.get("type") == "content_block_delta" and d["delta"].get("type") == "text_delta":
+                texts.append((d["delta"], "text"))
+            elif isinstance(d, dict) and d.get("type") == "response.output_text.delta":
+                texts.append((d, "delta"))
+        if len(texts) >= 2:
+            break
+    (first, k1), (second, k2) = texts[:2]
+    first[k1] += " " + GITHUB[:10]
+    second[k2] = GITHUB[10:] + " " + second[k2]
+    assert not secret_scan.scan(doc), "neither half is a secret on its own"
+    err = _refused(tmp_path, doc)
+    assert [f.kind for f in err.findings] == ["a GitHub token"] and "joined" in err.findings[0].where
+    _no_character_of(GITHUB, str(err))
