@@ -26,7 +26,7 @@ from typing import Any, AsyncIterator, Iterator, Literal
 import httpx2
 
 from . import protocol, sse
-from .errors import body_diff, mismatch_class
+from .errors import body_diff, bounded, key_diff, mismatch_class
 from .normalise import normalise
 from .recording import Interaction, Recording
 
@@ -140,12 +140,15 @@ class ReplaySession:
             lines.append(f"The recording expects {it.method} {it.path}; your code sent {method} {path}.")
         elif it is not None:
             mode = it.tool_output
+            want, sent = normalise(path, it.request, mode, it.ignore), normalise(path, body, mode, it.ignore)
+            lines += ["Keys that differ (after normalising both sides):"]
+            lines += [f"  {k}" for k in key_diff(want, sent)]
             lines += [
                 "Differences after normalising both sides (nulls dropped, JSON arguments parsed, tool results "
                 "compared as a set by id):",
-                body_diff(normalise(path, it.request, mode, it.ignore), normalise(path, body, mode, it.ignore)),
+                body_diff(want, sent),
             ]
-        msg = "\n".join(lines)
+        msg = bounded("\n".join(lines))
         self.log.append(Exchange("mismatch", method, path, body, it.index if it else None, message=msg))
         raise mismatch_class(rec.provider)(msg)
 

@@ -62,7 +62,15 @@ def cmd_collect(layout: Layout, args: argparse.Namespace) -> int:
     nbg.ensure_path()
     if not args.submissions:
         sys.exit("collect: say where the hand-ins are, e.g. make collect SUBMISSIONS=path/to/dir-or-zip")
-    taken = collect.collect(layout, Path(args.submissions))
+    where = Path(args.submissions)
+    if not where.exists():
+        sys.exit(f"collect: {where} does not exist (give a folder of <student>/ folders and/or <student>.zip)")
+    try:
+        taken = collect.collect(layout, where)
+    except collect.CollectError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return 1
     for c in taken:
         print(f"collected {c.student}/{c.lesson} from {c.source}")
     print(f"collect: {len(taken)} notebook(s) from {len({c.student for c in taken})} student(s)")

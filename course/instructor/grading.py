@@ -33,7 +33,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import shutil
 import stat
 import sys
@@ -46,6 +45,7 @@ import nbformat
 
 from . import integrity, nbg, sandbox, warmkernel
 from .paths import Layout, package_dir
+from .students import slug  # noqa: F401  (re-exported: ids are made in students.py)
 
 FAIL_REASONS = [
     ("DeadKernelError", "the kernel died (the notebook crashed or killed its own process, e.g. os._exit)"),
@@ -663,11 +663,6 @@ def scores(layout: Layout) -> dict[tuple[str, str], dict[str, float | None]]:
             for sub in a.submissions:
                 out[(sub.student.id, a.name)] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
     return out
-
-
-def slug(text: str) -> str:
-    """A safe student id: letters, digits, ``._-``."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-")[:64] or "student"
 
 
 def dumps(jobs: list[Job]) -> str:
