@@ -103,7 +103,8 @@ RULES = (
         stage=1, message=MISSING,
         trigger="every `tool_result` is in the next user message, but not first: another block (e.g. text) "
                 "comes before some of them",
-        sources=("https://github.com/QwenLM/qwen-code/issues/8161", "https://github.com/QwenLM/qwen-code/pull/8165"),
+        sources=("https://github.com/shareAI-lab/learn-claude-code/issues/55",
+                 "https://github.com/QwenLM/qwen-code/issues/8161", "https://github.com/QwenLM/qwen-code/pull/8165"),
         check=not_first),
     Rule(
         id="anthropic_unknown", api=API, path=PATH, status=400, error_type="invalid_request_error",
