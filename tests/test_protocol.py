@@ -349,6 +349,21 @@ def test_sync_rewrites_and_checks_a_section(tmp_path):
         sync(p)
 
 
+def test_sync_fills_a_notebook_markdown_cell(tmp_path):
+    import nbformat
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_markdown_cell(f"## Refusals\n{START}\n{END}\nAfter.")])
+    p = tmp_path / "07-lesson.ipynb"
+    nbformat.write(nb, p)
+    assert sync(p) is False and sync(p, check=True) is True
+    cells = nbformat.read(p, as_version=4).cells
+    assert cells[0].source == "x = 1"
+    assert cells[1].source == f"## Refusals\n{START}\n{markdown()}\n{END}\nAfter."
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("none")]), p)
+    with pytest.raises(SectionError, match="07-lesson.ipynb.*found 0"):
+        sync(p)
+
+
 def test_cli_prints_the_table_and_checks_readme(tmp_path):
     out = subprocess.run([sys.executable, "-m", "course.protocol", "table"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == markdown()

@@ -1,12 +1,14 @@
 """The table of emulated rules and the list of what is not emulated, generated from the rule records.
 
 README.md (and lesson 07) embed :func:`markdown` between ``<!-- rules:start -->`` and ``<!-- rules:end -->``;
-``make rules-table`` (``python -m course.protocol readme``) rewrites that section and a test fails when it
-differs from the code.
+``make rules-table`` (``python -m course.protocol readme``) rewrites README's section and a test fails when it
+differs from the code; ``python -m course.protocol readme path/to/lesson.ipynb`` does the same for a
+notebook's markdown cell.
 
 >>> from course.protocol.table import markdown, sync
 >>> print(markdown())            # the markdown block
 >>> sync("README.md")            # rewrite the section; sync(..., check=True) only compares
+>>> sync("lesson.ipynb")         # the same in the one markdown cell holding the markers
 """
 
 from __future__ import annotations
@@ -85,10 +87,30 @@ def replace_section(text: str, block: str, *, name: str = "README.md") -> str:
 
 
 def sync(path: str | Path, *, check: bool = False) -> bool:
-    """Rewrite the section of ``path`` (or, with ``check``, only compare). True if it was already current."""
+    """Rewrite the section of ``path`` (or, with ``check``, only compare). True if it was already current.
+
+    ``path`` is a markdown file, or a notebook (``.ipynb``) with the markers in one markdown cell.
+    """
     p = Path(path)
+    if p.suffix == ".ipynb":
+        return _sync_notebook(p, check)
     text = p.read_text(encoding="utf-8")
     new = replace_section(text, markdown(), name=str(p))
     if new != text and not check:
         p.write_text(new, encoding="utf-8")
     return new == text
+
+
+def _sync_notebook(p: Path, check: bool) -> bool:
+    import nbformat
+
+    nb = nbformat.read(p, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "markdown" and START in c.source]
+    if len(cells) != 1:
+        raise SectionError(f"{p}: expected one markdown cell holding '{START}', found {len(cells)}")
+    new = replace_section(cells[0].source, markdown(), name=str(p))
+    current = new == cells[0].source
+    if not current and not check:
+        cells[0].source = new
+        nbformat.write(nb, p)
+    return current
