@@ -77,7 +77,8 @@ RULES = (
         sources=("https://github.com/UKGovernmentBEIS/inspect_ai/issues/1023",
                  "https://github.com/browser-use/web-ui/issues/648",
                  "https://github.com/evalstate/fast-agent/issues/279",
-                 "https://github.com/langchain-ai/langgraph-supervisor-py/pull/125"),
+                 "https://github.com/langchain-ai/langgraph-supervisor-py/pull/125",
+                 "https://community.openai.com/t/what-models-support-parallel-tool-calls-and-when-to-use-it/1310788"),
         check=parallel_unsupported),
     Rule(
         id="chat_parallel_without_tools", api=API, path=PATH, status=400, error_type="invalid_request_error",

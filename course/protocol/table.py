@@ -26,9 +26,12 @@ class SectionError(ValueError):
 
 
 def source_label(url: str) -> str:
-    """``owner/repo#N`` for GitHub issues and pull requests, the URL otherwise."""
+    """``owner/repo#N`` for GitHub issues and pull requests, ``host: title-slug`` for a forum thread."""
     m = re.match(r"https://github\.com/([^/]+/[^/]+)/(issues|pull)/(\d+)", url)
-    return f"{m.group(1)}#{m.group(3)}" if m else url
+    if m:
+        return f"{m.group(1)}#{m.group(3)}"
+    m = re.match(r"https://([^/]+)/t/([^/]+)", url)
+    return f"{m.group(1)}: {m.group(2).replace('-', ' ')}" if m else url
 
 
 def _code(text: str) -> str:
