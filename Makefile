@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export PATH := $(abspath $(BIN)):$(PATH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test sandbox-deps scenarios check-scenarios bench clean-venv
+.PHONY: help install lab test sandbox-deps scenarios check-scenarios rules-table bench clean-venv
 
 help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -42,6 +42,9 @@ scenarios: install  ## Re-author every scenario recording from course/authoring
 
 check-scenarios: install  ## Fail if a recording is out of date with its authoring module
 	$(BIN)/python -m course.authoring check
+
+rules-table: install  ## Rewrite README's table of emulated API refusals from course/protocol
+	$(BIN)/python -m course.protocol readme README.md
 
 bench: install  ## Replay cost per request vs a bare httpx2.MockTransport (target ratio <= 1.3)
 	$(BIN)/python -m course.bench
