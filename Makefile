@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export PATH := $(abspath $(BIN)):$(PATH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test scenarios check-scenarios bench clean-venv
+.PHONY: help install lab test scenarios check-scenarios bench clean-venv vendor-openapi
 
 help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -35,6 +35,10 @@ check-scenarios: install  ## Fail if a recording is out of date with its authori
 
 bench: install  ## Replay cost per request vs a bare httpx2.MockTransport (target ratio <= 1.3)
 	$(BIN)/python -m course.bench
+
+vendor-openapi: install  ## Re-vendor the OpenAPI schemas the tests validate against: make vendor-openapi SPEC=openapi.json
+	@test -n "$(SPEC)" || { echo "usage: make vendor-openapi SPEC=path/to/openai-openapi.json (OpenAI's full spec)" >&2; exit 2; }
+	$(BIN)/python -m course.authoring.openapi_subset "$(SPEC)"
 
 clean-venv:  ## Remove the virtual environment
 	rm -rf $(VENV)
