@@ -14,11 +14,12 @@ help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
 # Exact versions for everyone: requirements.lock (make lock) is what gets installed, with uv when it can be had
-# (the one on PATH, else UV_VERSION fetched into the venv by pip), with pip otherwise.
+# (the one on PATH, else UV_VERSION fetched into the venv by pip), with pip otherwise (or INSTALLER=pip).
 LOCK        := requirements.lock
 UV_VERSION  := 0.13.9
+INSTALLER   ?= auto
 # uv is on PATH (PATH starts with $(BIN)), or pip can fetch the pinned one into the venv
-HAVE_UV      = command -v uv >/dev/null 2>&1 || $(BIN)/python -m pip install "uv==$(UV_VERSION)"
+HAVE_UV      = test "$(INSTALLER)" != pip && { command -v uv >/dev/null 2>&1 || $(BIN)/python -m pip install "uv==$(UV_VERSION)"; }
 
 $(STAMP): $(LOCK) pyproject.toml
 	@echo "==> [1/3] Creating $(VENV) with $$($(PYTHON) --version)"
@@ -27,7 +28,7 @@ $(STAMP): $(LOCK) pyproject.toml
 	@if $(HAVE_UV); then \
 	  set -x; uv pip install --python $(BIN)/python -r $(LOCK) && uv pip install --python $(BIN)/python --no-deps -e .; \
 	else \
-	  echo "    uv is not available: installing with pip (slower)"; \
+	  echo "    installing with pip (slower): uv was not available, or INSTALLER=pip"; \
 	  set -x; $(BIN)/python -m pip install -r $(LOCK) && $(BIN)/python -m pip install --no-deps -e .; \
 	fi
 	@echo "==> [3/3] Done: $(VENV) matches $(LOCK)"
@@ -37,8 +38,8 @@ install: $(STAMP)  ## Create .venv with the exact versions in requirements.lock
 
 lock:  ## Re-resolve requirements.lock from pyproject.toml and regenerate environment.yml (LOCK_ARGS=--upgrade to move every pin forward)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(HAVE_UV) >/dev/null
-	uv pip compile pyproject.toml --extra test --universal --python-version $$($(PYTHON) -m course.conda_env --python-version) \
+	@$(BIN)/uv --version 2>/dev/null | grep -qx "uv $(UV_VERSION).*" || $(BIN)/python -m pip install "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version $$($(PYTHON) -m course.conda_env --python-version) \
 	  --custom-compile-command "make lock" -o $(LOCK) $(LOCK_ARGS)
 	$(PYTHON) -m course.conda_env
 
