@@ -11,6 +11,7 @@ rather than write it down::
     versions.installed_drift()       # [] when what is installed matches the lock, else
                                      # [Drift(name='openai', locked='3.57.0', installed='3.54.0')]
     versions.pins()                  # every Pin(name, version, marker) in the lock, in file order
+    versions.applies("sys_platform == 'darwin'")   # does a pin with this marker apply here?
 
 The lock is universal (``uv pip compile --universal``): a package may be pinned twice under different
 environment markers (say, one numpy for Python < 3.12 and another for 3.12+); :func:`locked` answers for
@@ -79,7 +80,8 @@ def pins(path: Path = LOCK) -> tuple[Pin, ...]:
     return tuple(parse(text, str(path)))
 
 
-def _applies(marker: str | None) -> bool:
+def applies(marker: str | None) -> bool:
+    """Whether a pin with this environment marker applies to the running interpreter and platform."""
     if marker is None:
         return True
     from packaging.markers import Marker
@@ -94,7 +96,7 @@ def locked(name: str, path: Path = LOCK) -> str:
     if not candidates:
         raise LockError(f"{path}: {name!r} is not in the lock")
     for pin in candidates:
-        if _applies(pin.marker):
+        if applies(pin.marker):
             return pin.version
     raise LockError(f"{path}: {name!r} is pinned only for other platforms "
                     f"({'; '.join(str(p.marker) for p in candidates)})")
