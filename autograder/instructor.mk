@@ -15,6 +15,7 @@ N ?= 8
 SANDBOX ?= on
 CELL_TIMEOUT ?=
 LIMIT ?=
+LESSON ?=
 SANDBOX_LIMITS ?=
 
 .PHONY: generate check-sync release collect autograde feedback export bench-grade
@@ -42,5 +43,5 @@ feedback: install            ## autograder/feedback/<student>/<lesson>/<lesson>.
 export: install              ## autograder/grades.csv
 	$(INSTRUCTOR) export
 
-bench-grade: install         ## cost per submission vs nbgrader's own floor (N copies each)
-	$(INSTRUCTOR) bench-grade --n $(N) $(if $(JOBS),--jobs $(JOBS))
+bench-grade: install         ## grading cost per submission of every lesson vs an empty notebook, same sandboxed pipeline (N copies; LESSON=one)
+	$(INSTRUCTOR) bench-grade --n $(N) $(if $(JOBS),--jobs $(JOBS)) $(if $(LESSON),--lesson $(LESSON))
