@@ -51,6 +51,14 @@ def read_report(root: Path) -> dict[str, dict[str, str]]:
         return {row["student"]: row for row in csv.DictReader(f)}
 
 
+def _alive_after(stdout: str) -> list[int] | None:
+    """Processes still running as one of the uids this run's sandboxes used (named on its first line)."""
+    import re
+
+    found = re.search(r"uids (\d+)-(\d+)", stdout)
+    return _uids_alive(int(found.group(1)), int(found.group(2)) + 1) if found else None
+
+
 def _uids_alive(lo: int, hi: int) -> list[int]:
     alive = []
     for entry in os.listdir("/proc"):
@@ -98,7 +106,7 @@ def _grade_all(mode: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     after = {"package": _digest(watched), "master": _digest([layout.master(LESSON)])}
     return {"mode": mode, "layout": layout, "cases": cases, "report": read_report(root), "before": before,
             "after": after, "elapsed": elapsed, "scores": grading.scores(layout), "stdout": proc.stdout,
-            "alive": _uids_alive(grading.UID_BASE, grading.UID_BASE + 10_000)}
+            "alive": _alive_after(proc.stdout)}
 
 
 ALL_CASES = [b.__name__ for b in builders.ALL] + list(builders.LIMIT_PROBES)
@@ -181,8 +189,9 @@ def test_report_names_every_submission(graded: dict) -> None:
     assert set(graded["report"]) == set(graded["cases"])
 
 
-def test_no_process_outlives_its_grading(graded: dict) -> None:
-    assert graded["alive"] == [], f"processes of graded submissions still running: {graded['alive']}"
+def test_no_process_outlives_its_grading(graded_on: dict) -> None:
+    assert graded_on["alive"] is not None, "the run did not name the uids its sandboxes used"
+    assert graded_on["alive"] == [], f"processes of graded submissions still running: {graded_on['alive']}"
 
 
 def test_wall_clock_limit_kills_a_runaway(tmp_path: Path) -> None:
@@ -237,7 +246,7 @@ def test_cpu_limit_leaves_room_for_the_signal() -> None:
 
 
 def test_sandbox_argv_mounts_nothing_of_the_instructor(tmp_path: Path) -> None:
-    spec = sandbox.Spec(uid=grading.UID_BASE, ipc=str(tmp_path / "ipc"), lib=str(tmp_path / "lib"),
+    spec = sandbox.Spec(uid=sandbox.UID_BASE, ipc=str(tmp_path / "ipc"), lib=str(tmp_path / "lib"),
                         cwd=str(tmp_path / "cwd"), status=str(tmp_path / "s.json"))
     argv = sandbox.bwrap_argv(spec, 3, ["true"])
     sources = [argv[i + 1] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]

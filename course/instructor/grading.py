@@ -53,7 +53,6 @@ FAIL_REASONS = [
     ("grading kernel could not start", "the grading kernel could not start (see the log)"),
     ("No submitted file", "the lesson notebook is missing from the submission"),
 ]
-UID_BASE = 200_000
 MAX_FILE = 20_000_000        # bytes per file copied out of a child's results
 MAX_TOTAL = 60_000_000       # bytes per submission's results
 MAX_LOG = 1_000_000          # bytes of a child's log kept
@@ -355,6 +354,9 @@ def _keep_log(layout: Layout, job: Job) -> str:
     """Copy the child's log to ``grading-logs/`` (kept after the run) and return its text."""
     assert job.work is not None
     text = _read_capped(job.work / "autograde.log", MAX_LOG)
+    kernel = _read_capped(job.work / "kernel-stderr.log", MAX_LOG // 4)
+    if kernel.strip():
+        text += "\n---- the kernel's own stderr (outside nbgrader) ----\n" + kernel
     logs = layout.root / "grading-logs"
     logs.mkdir(exist_ok=True)
     job.log = logs / f"{job.student}__{job.lesson}.log"
@@ -411,11 +413,11 @@ def _finish(layout: Layout, job: Job, code: int, killed: bool, snap: Snapshot, l
     job.status = "graded"
 
 
-def _sandbox_spec(job: Job, tmp: Path, ipc_root: Path, limits: sandbox.Limits) -> sandbox.Spec:
+def _sandbox_spec(job: Job, ipc_root: Path, limits: sandbox.Limits, uid_base: int) -> sandbox.Spec:
     assert job.work is not None
     ipc = ipc_root / f"j{job.index}"
     ipc.mkdir(mode=0o700)
-    uid = UID_BASE + job.index
+    uid = uid_base + job.index % sandbox.UIDS_PER_RUN
     spec = sandbox.Spec(uid=uid, ipc=str(ipc), lib=str(job.work / "lib"),
                         cwd=str(job.work / "autograded" / job.student / job.lesson),
                         status=str(job.work / "kernel-status.json"), limits=limits)
@@ -477,6 +479,7 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
         sock = tmpdir / "warm.sock"
         server = warmkernel.start(sock, tmpdir / "warm.log")
         kernel_env["COURSE_WARM_SOCKET"] = str(sock)
+    uid_base, uid_lock = sandbox.claim_uids() if sandboxed else (0, -1)
     done: list[Job] = []
     running: dict[int, tuple[Job, nbg.Child]] = {}
     queue = list(jobs)
@@ -489,7 +492,8 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
             print("[instructor] warm kernel server did not start; using ordinary kernels", flush=True)
         print(f"[instructor] grading {len(jobs)} submission(s), {workers} at a time, "
               + (f"sandboxed ({limits.describe()}; cgroups: "
-                 f"{'yes' if sandbox.cgroups_writable() else 'not writable here, rlimits only'})"
+                 f"{'yes' if sandbox.cgroups_writable() else 'not writable here, rlimits only'}; "
+                 f"uids {uid_base}-{uid_base + sandbox.UIDS_PER_RUN - 1})"
                  if sandboxed else "UNSANDBOXED (SANDBOX=off)"), flush=True)
         extra = ["--force"] + ([f"--Execute.timeout={cell_timeout}"] if cell_timeout else [])
         while queue or running:
@@ -511,7 +515,7 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
                 env = {**kernel_env, "PYTHONPATH": str(job.work / "lib"),
                        "COURSE_GRADE_FLAGS": str(job.work / "flags.json")}
                 if sandboxed:
-                    job.box = _sandbox_spec(job, tmpdir, ipc_root, limits)
+                    job.box = _sandbox_spec(job, ipc_root, limits, uid_base)
                     env.update(COURSE_SANDBOX=job.box.to_env(), JUPYTER_RUNTIME_DIR=job.box.ipc,
                                TMPDIR=job.box.ipc)  # jupyter_client puts the connection file in TMPDIR
                 child = nbg.fork_app(["autograde", job.lesson, "--student", job.student, *extra],
@@ -563,6 +567,8 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
         if not keep:
             shutil.rmtree(tmpdir, ignore_errors=True)
         shutil.rmtree(ipc_root, ignore_errors=True)
+        if uid_lock >= 0:
+            os.close(uid_lock)
         graded = {id(j) for j in done}
         for job in jobs:
             if id(job) not in graded:
