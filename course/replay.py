@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any, AsyncIterator, Iterator, Literal
 
 import httpx2
 
-from . import protocol, sse
+from . import evidence, protocol, sse
 from .errors import body_diff, mismatch_class
 from .normalise import normalise
 from .recording import Interaction, Recording
@@ -45,6 +46,29 @@ class Exchange:
     status: int | None = None
     message: str = ""
     response: Any = None
+
+    def __post_init__(self) -> None:
+        # Genuine evidence (course.evidence) only when the replay itself created it: frame 2 is the creator.
+        if sys._getframe(2).f_globals.get("__name__") in _ISSUERS:
+            evidence.issue(self, _seal(self))
+
+
+_ISSUERS = frozenset({__name__, f"{__package__}.live"})
+
+
+def _seal(e: Any) -> tuple[Any, ...]:
+    """The fields of a log entry that never change once the replay wrote it."""
+    return (e.kind, e.method, e.path, id(e.body), e.index, e.status, e.message, id(e.response))
+
+
+def _audit(session: Any) -> list[str]:
+    """Why ``session``'s log cannot be trusted (see course.evidence); [] when every entry is genuine."""
+    log = list(getattr(session, "log", None) or ())
+    real = [e for e in log if evidence.genuine(e, _seal)]
+    played = {e.index for e in real if e.kind == "played"}
+    if len(real) != len(log) or not set(getattr(session, "played", ())) <= played:
+        return ["the replay log holds entries the replay did not write (forged evidence)"]
+    return []
 
 
 @dataclass
@@ -69,6 +93,9 @@ class ReplaySession:
     played: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _expected: dict[int, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        evidence.track(self, _audit)
 
     @property
     def name(self) -> str:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import flags as flagfile
 from . import integrity, nbg, warmkernel
 from .paths import Layout, package_dir
 
@@ -56,6 +57,7 @@ class Job:
     work: Path | None = None
     solo: bool = False
     notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)   # tamper flags from the kernel's witness (score kept)
 
     @property
     def key(self) -> str:
@@ -194,6 +196,10 @@ def _finish(job: Job, code: int, killed: bool, snap: Snapshot, limit_s: float) -
     work = job.work
     assert work is not None
     log = (work / "autograde.log").read_text(errors="replace") if (work / "autograde.log").exists() else ""
+    try:
+        job.flags = flagfile.read(work / "flags.json")
+    except ValueError as exc:
+        job.flags = [f"the grader's flags file was unreadable ({exc})"]
     if "Timeout waiting for execute reply" in log:
         job.notes.append("a cell hit the per-cell timeout and was interrupted")
     if killed:
@@ -269,7 +275,8 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
                 job.work = snap.workdir(job, tmpdir)
                 child = nbg.fork_app(["autograde", job.lesson, "--student", job.student, *extra],
                                      job.work, job.work / "autograde.log",
-                                     {**kernel_env, "PYTHONPATH": str(job.work / "lib")},
+                                     {**kernel_env, "PYTHONPATH": str(job.work / "lib"),
+                                      flagfile.ENV: str(job.work / "flags.json")},
                                      limit_s)
                 running[child.pid] = (job, child)
                 solo_running = job.solo
@@ -377,11 +384,14 @@ def report(layout: Layout, jobs: list[Job]) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["student", "lesson", "status", "seconds", "reason", "notes"])
+        w.writerow(["student", "lesson", "status", "seconds", "reason", "notes", "flags"])
         for j in sorted(jobs, key=lambda j: (j.lesson, j.student)):
-            w.writerow([j.student, j.lesson, j.status, f"{j.seconds:.2f}", j.reason, "; ".join(j.notes)])
+            w.writerow([j.student, j.lesson, j.status, f"{j.seconds:.2f}", j.reason, "; ".join(j.notes),
+                        flagfile.describe(j.flags)])
             print(f"{j.status:9} {j.key:40} {j.seconds:6.1f}s  {'; '.join(j.notes)}"
-                  + (f"  <- {j.reason}" if j.reason else ""), flush=True)
+                  + (f"  <- {j.reason}" if j.reason else "")
+                  + (f"  [{flagfile.describe(j.flags)}]" if j.flags else ""), flush=True)
+    flagfile.save(out.parent / "flags.json", {j.key: j.flags for j in jobs})
     return out
 
 
