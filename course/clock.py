@@ -66,7 +66,9 @@ If nobody cancels it within ``hang_limit_s`` real seconds it raises ``ToolError`
 call needed a timeout (so a missing timeout fails fast instead of hitting nbgrader's cell timeout).
 A sync hanging tool (threads cannot be cancelled) blocks for ``hang_limit_s`` and raises the same way.
 
-The clock is thread-safe; one clock can serve several event loops and threads at once.
+The clock is thread-safe; one clock can serve several event loops and threads at once.  Every
+:class:`ToolCall` it makes is registered with :mod:`course.evidence`, so a call appended by anything else
+is "foreign" (``evidence.require(clock)`` fails a check that would read it).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ to ``OpenAI``/``Anthropic`` as ``http_client``.  For every request the session:
    their ``dt_ms``, both times ``time_scale`` (0 when grading).
 
 Every outcome is appended to ``session.log`` with the request as sent, so hidden tests
-can grade what a loop *did* even when learner code swallowed the exception.
+can grade what a loop *did* even when learner code swallowed the exception.  Entries the
+replay writes are registered with :mod:`course.evidence`; others are "foreign".
 """
 
 from __future__ import annotations

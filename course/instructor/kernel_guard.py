@@ -13,8 +13,26 @@ names the test cells read) that is bound to a genuine course module or object is
 by ``RESTORE``, so ``check = SimpleNamespace(check_extract=lambda *a: None)`` in an answer cell does not
 pass the tests that call ``check.check_extract``.
 
-This raises the bar against casual monkeypatching; learner code that targets this guard itself runs in
-the same process and can defeat it (see the README's limits).
+``witness(after)`` (the *witness*) is evaluated before and after every test cell, through
+:func:`witness_expr`, which also returns the identities of the guard module and its functions (compared
+by the grader with :data:`IDENTITY_EXPR`'s answer at install, so a replaced guard is noticed even if it
+answers "ok").  It compares with baselines taken at install, before any learner code, and answers a list of
+short reasons (``[]`` when clean):
+
+- IPython input transformers (cleanup, line, token, post), AST transformers, the shell's cell-running
+  methods and compiler;
+- ``sys.gettrace``/``getprofile`` and threading's hooks, plus an audit hook of its own that records later
+  ``sys.settrace`` / ``sys.setprofile`` / ``sys.addaudithook`` calls (its code is checked too);
+- the stdlib the checks use (``STDLIB_ALL``: every name of ``json*``; ``STDLIB_PUBLIC``: public callables;
+  ``builtins``), and ``sys.modules`` entries for them;
+- learner classes (``__module__ == "__main__"``) that subclass a builtin value type and override
+  comparison or hash, or have a hand-written ``__eq__`` (dataclass-generated methods are fine);
+- foreign evidence: replay-log entries and clock events not issued by the course (:mod:`course.evidence`);
+- with ``after=True``: course functions, classes' methods or ``__code__`` changed while the test ran
+  (a background thread re-patching after ``RESTORE``).
+
+This raises the bar against casual monkeypatching and makes the known tampering classes visible; learner
+code that targets this guard itself runs in the same process and can defeat it (see the README's limits).
 """
 
 from __future__ import annotations
