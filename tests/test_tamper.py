@@ -116,3 +116,33 @@ def test_solutions_of_real_lessons_are_never_flagged(tmp_path_factory: pytest.Te
         assert job.status == "graded", f"{job.key}: {job.status} {job.reason}"
         assert job.flags == [], f"{job.key}: {job.flags}"
     assert not Path(root / "autograded" / "flags.json").read_text().strip("{} \n")
+
+
+def test_flags_file_round_trip_and_bad_input(tmp_path: Path) -> None:
+    from course.instructor import flags
+
+    path = tmp_path / "flags.json"
+    assert flags.read(path) == []
+    flags.write(path, ["a", "b", "a"])
+    assert flags.read(path) == ["a", "b"] and flags.describe(["a", "b"]) == "flagged: a; b"
+    path.write_text('{"flags": 3}')
+    with pytest.raises(ValueError, match="flags.json"):
+        flags.read(path)
+    store = tmp_path / "store.json"
+    flags.save(store, {"ada/01": ["x"], "bob/01": ["y"]})
+    flags.save(store, {"ada/01": [], "cy/01": ["z"]})          # a clean re-grade clears its entry
+    assert flags.load(store) == {"bob/01": ["y"], "cy/01": ["z"]}
+
+
+def test_scrub_removes_quoted_hidden_lines_but_keeps_teaching_messages() -> None:
+    from course.instructor.preprocessors import hidden_lines, scrub_text
+
+    from hostile.fixture import master
+
+    hidden = hidden_lines(master())
+    source = next(c.source for c in master().cells if "double(21)" in c.source)
+    for printed in (source, repr(source), json.dumps(source), source.replace('"', "&quot;")):
+        assert "double(21) == 42" not in scrub_text("before\n" + printed + "\nafter\n", hidden).replace("&quot;", '"')
+    message = "AssertionError: call tools.get_weather for every city, in order"
+    assert scrub_text(message, hidden) == message
+    assert scrub_text("ok  double: all good\n", hidden) == "ok  double: all good\n"

@@ -25,11 +25,11 @@ short reasons (``[]`` when clean):
   ``sys.settrace`` / ``sys.setprofile`` / ``sys.addaudithook`` calls (its code is checked too);
 - the stdlib the checks use (``STDLIB_ALL``: every name of ``json*``; ``STDLIB_PUBLIC``: public callables;
   ``builtins``), and ``sys.modules`` entries for them;
-- learner classes (``__module__ == "__main__"``) that subclass a builtin value type and override
-  comparison or hash, or have a hand-written ``__eq__`` (dataclass-generated methods are fine);
 - foreign evidence: replay-log entries and clock events not issued by the course (:mod:`course.evidence`);
-- with ``after=True``: course functions, classes' methods or ``__code__`` changed while the test ran
-  (a background thread re-patching after ``RESTORE``).
+- with ``after=True`` only: course functions, classes' methods or ``__code__`` changed while the test ran
+  (a background thread re-patching after ``RESTORE``), and learner classes (``__module__ == "__main__"``)
+  that subclass a builtin value type and override comparison or hash, or have a hand-written ``__eq__``
+  (dataclass-generated methods are fine).
 
 This raises the bar against casual monkeypatching and makes the known tampering classes visible; learner
 code that targets this guard itself runs in the same process and can defeat it (see the README's limits).
@@ -326,14 +326,12 @@ def __course_guard_install():
             for key, val in base["stdlib"].items():
                 if view.get(key, _missing) is not val:
                     note("%s was replaced" % key)
-            for text in learner_classes():
-                note(text)
             ev = sys.modules.get("course.evidence")
             if ev is not None and "course.evidence" in snaps:
                 for text in snaps["course.evidence"]["globals"]["foreign"]():
                     note(text)
-            if after:
-                for text in course_changed():
+            if after:  # a class walk costs ~0.1 s: once per test cell (a class made during the test counts too)
+                for text in course_changed() + learner_classes():
                     note(text)
         except Exception as exc:
             note("the grader's witness failed (%s)" % type(exc).__name__)
