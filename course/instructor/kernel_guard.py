@@ -356,9 +356,11 @@ RESTORE_EXPR = "__import__('sys').modules['_course_guard'].restore()"
 
 _GUARD = "__import__('sys').modules['_course_guard']"
 _IDS = ("id(g), id(g.restore), id(g.restore.__code__), id(g.pin), id(g.pin.__code__), id(g.witness), "
-        "id(g.witness.__code__)")
+        "id(g.witness.__code__), "
+        "*[id(c.cell_contents) for f in (g.restore, g.pin, g.witness) for c in (f.__closure__ or ())]")
 IDENTITY_EXPR = f"(lambda g: [{_IDS}])({_GUARD})"
-"""Identities of the guard module and its functions: taken at install, compared on every witness."""
+"""Identities of the guard module, its functions, their code and what their closures hold (none is ever
+rebound after install): taken at install, compared on every witness."""
 
 
 def witness_expr(after: bool) -> str:

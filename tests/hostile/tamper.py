@@ -67,6 +67,17 @@ def guard_restore_lambda(layout: Layout) -> Tamper:
                   "the grader's guard was replaced", FULL, _nb(layout, temperatures=src))
 
 
+def guard_closure(layout: Layout) -> Tamper:
+    src = ("import sys, course.tools\ng = sys.modules['_course_guard']\n"
+           "for _cell in g.restore.__closure__:   # the snapshots: empty ones leave restore nothing to put back\n"
+           "    _v = _cell.cell_contents\n"
+           "    if isinstance(_v, dict) and any(k.startswith('course.') for k in _v):\n"
+           "        _cell.cell_contents = {k: {'globals': {}, 'classes': {}, 'funcs': []} for k in _v}\n"
+           "course.tools.get_weather = lambda city: {'temperature': 99}\n" + FAKE_WEATHER)
+    return Tamper("guard-closure", "empties what the guard's restore closes over", "the grader's guard was replaced",
+                  FULL, _nb(layout, temperatures=src))
+
+
 def guard_code_swap(layout: Layout) -> Tamper:
     src = ("import sys, course.tools\ng = sys.modules['_course_guard']\n"
            "def _code(fn, answer):  # a code object with as many free variables as fn's closure\n"
@@ -157,7 +168,8 @@ def silent_tests(layout: Layout) -> Tamper:
 
 
 ALL: list[Callable[[Layout], Tamper]] = [
-    input_transformer, ast_transformer, shell_patch, guard_restore_lambda, guard_code_swap, background_thread,
+    input_transformer, ast_transformer, shell_patch, guard_restore_lambda, guard_closure, guard_code_swap,
+    background_thread,
     settrace, setprofile, audit_hook, json_loads, always_equal_int, always_equal_object, forged_replay_log,
     forged_clock, silent_tests,
 ]
@@ -168,9 +180,16 @@ LEAK = "feedback-leak"
 
 def feedback_leak(layout: Layout) -> nbformat.NotebookNode:
     """Prints the hidden tests it finds: from the cell being run (``In[-1]``, inside a test) and, in a cell
-    of its own at the end, the whole input history."""
+    of its own at the end, the whole input history and whatever the working gradebook holds (if readable)."""
     src = ("def temperatures(cities):\n    raise ValueError('found: ' + get_ipython().user_ns['In'][-1])")
     nb = _nb(layout, temperatures=src)
-    nb.cells.append(new_code_cell("print('\\n'.join(get_ipython().user_ns['In']))\n"
-                                  "print(repr(get_ipython().user_ns['In']))"))
+    nb.cells.append(new_code_cell(
+        "print('\\n'.join(get_ipython().user_ns['In']))\n"
+        "print(repr(get_ipython().user_ns['In']))\n"
+        "import glob, sqlite3\n"
+        "for db in glob.glob('../../../gradebook.db'):\n"
+        "    try:\n"
+        "        print([s for (s,) in sqlite3.connect(db).execute('select source from source_cell')])\n"
+        "    except Exception as e:\n"
+        "        print('gradebook not readable:', type(e).__name__)"))
     return nb
