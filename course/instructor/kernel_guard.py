@@ -20,7 +20,8 @@ answers "ok").  It compares with baselines taken at install, before any learner 
 short reasons (``[]`` when clean):
 
 - IPython input transformers (cleanup, line, token, post), AST transformers, the shell's cell-running
-  methods and compiler;
+  methods and compiler, and event callbacks (``pre_run_cell`` ...) registered by anything but the kernel's
+  own libraries (``EVENT_LIBRARIES``);
 - ``sys.gettrace``/``getprofile`` and threading's hooks, plus an audit hook of its own that records later
   ``sys.settrace`` / ``sys.setprofile`` / ``sys.addaudithook`` calls (its code is checked too);
 - the stdlib the checks use (``STDLIB_ALL``: every name of ``json*``; ``STDLIB_PUBLIC``: public callables;
@@ -54,6 +55,8 @@ def __course_guard_install():
     SHELL_METHODS = ("run_cell", "run_cell_async", "_run_cell", "transform_cell", "transform_ast", "run_ast_nodes",
                      "run_code", "should_run_async", "user_expressions", "ex", "ev")
     VALUE_TYPES = (int, float, str, bytes, list, tuple, dict, set, frozenset)
+    EVENT_LIBRARIES = {"IPython", "ipykernel", "matplotlib_inline", "matplotlib", "ipywidgets", "comm",
+                       "ipympl", "traitlets"}
     CMP_NAMES = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__")
     snaps = {}
 
@@ -234,7 +237,28 @@ def __course_guard_install():
         return {"type": cls, "compile": getattr(shell, "compile", None),
                 "itm": getattr(shell, "input_transformer_manager", None),
                 **{"method " + m: getattr(cls, m, None) for m in SHELL_METHODS},
-                **{"own " + m: vars(shell).get(m) for m in SHELL_METHODS}}
+                **{"own " + m: vars(shell).get(m) for m in SHELL_METHODS},
+                "events": getattr(shell, "events", None),
+                "events.trigger": getattr(type(getattr(shell, "events", None)), "trigger", None)}
+
+    def event_callbacks():
+        try:
+            return {name: list(cbs) for name, cbs in shell.events.callbacks.items()}
+        except Exception:
+            return {}
+
+    def new_event_callbacks():
+        """Event names with a callback registered since install by code outside the kernel's own libraries."""
+        out = []
+        for name, cbs in event_callbacks().items():
+            known = base["events"].get(name, [])
+            for cb in cbs:
+                if any(cb is k for k in known):
+                    continue
+                mod = str(getattr(cb, "__module__", None) or "")
+                if mod.split(".")[0] not in EVENT_LIBRARIES and name not in out:
+                    out.append(name)
+        return out
 
     def hooks_view():
         return {"trace": sys.gettrace(), "profile": sys.getprofile(),
@@ -243,7 +267,8 @@ def __course_guard_install():
 
     base = {"stdlib": stdlib_view(), "transformers": {k: [list(x) if x is not None else None for x in v]
                                                        for k, v in transformer_lists().items()},
-            "transformer lists": transformer_lists(), "shell": shell_view(), "hooks": hooks_view()}
+            "transformer lists": transformer_lists(), "shell": shell_view(), "hooks": hooks_view(),
+            "events": event_callbacks()}
 
     def learner_classes():
         out, seen, stack = [], set(), [object]
@@ -322,6 +347,8 @@ def __course_guard_install():
             for key, val in base["shell"].items():
                 if sv[key] is not val:
                     note("the IPython shell was patched (%s)" % key.replace("own ", "").replace("method ", ""))
+            for name in new_event_callbacks():
+                note("an IPython %s callback was registered" % name)
             view = stdlib_view()
             for key, val in base["stdlib"].items():
                 if view.get(key, _missing) is not val:

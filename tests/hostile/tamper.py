@@ -60,6 +60,16 @@ def shell_patch(layout: Layout) -> Tamper:
                   FULL, _nb(layout, double=src))
 
 
+def cell_events(layout: Layout) -> Tamper:
+    src = ("import course.tools\n_real = course.tools.get_weather\n_ip = get_ipython()\n"
+           "def _patch(*a):\n    course.tools.get_weather = lambda city: {'temperature': 99}\n"
+           "def _unpatch(*a):\n    course.tools.get_weather = _real\n"
+           "_ip.events.register('pre_run_cell', _patch)\n_ip.events.register('post_run_cell', _unpatch)\n"
+           + FAKE_WEATHER)
+    return Tamper("cell-events", "patches course.tools before every cell and unpatches after it",
+                  "an IPython pre_run_cell callback was registered", FULL, _nb(layout, temperatures=src))
+
+
 def guard_restore_lambda(layout: Layout) -> Tamper:
     src = ("import sys, course.tools\nsys.modules['_course_guard'].restore = lambda: 'ok'\n"
            "course.tools.get_weather = lambda city: {'temperature': 99}\n" + FAKE_WEATHER)
@@ -168,7 +178,7 @@ def silent_tests(layout: Layout) -> Tamper:
 
 
 ALL: list[Callable[[Layout], Tamper]] = [
-    input_transformer, ast_transformer, shell_patch, guard_restore_lambda, guard_closure, guard_code_swap,
+    input_transformer, ast_transformer, shell_patch, cell_events, guard_restore_lambda, guard_closure, guard_code_swap,
     background_thread,
     settrace, setprofile, audit_hook, json_loads, always_equal_int, always_equal_object, forged_replay_log,
     forged_clock, silent_tests,
