@@ -77,8 +77,8 @@ class GuardedExecute(Execute):
             self._emit_flags()
 
     def _flag(self, reason: str) -> None:
-        reason = " ".join(str(reason).split())[:240]
-        if reason and reason not in self.flags:
+        reason = " ".join(str(reason).split())[:240]   # reasons may carry learner text (class names): bounded
+        if reason and reason not in self.flags and len(self.flags) < 20:
             self.flags.append(reason)
             self.log.warning("flagged: %s", reason)
 
