@@ -66,7 +66,9 @@ If nobody cancels it within ``hang_limit_s`` real seconds it raises ``ToolError`
 call needed a timeout (so a missing timeout fails fast instead of hitting nbgrader's cell timeout).
 A sync hanging tool (threads cannot be cancelled) blocks for ``hang_limit_s`` and raises the same way.
 
-The clock is thread-safe; one clock can serve several event loops and threads at once.
+The clock is thread-safe; one clock can serve several event loops and threads at once.  Every
+:class:`ToolCall` it makes is registered with :mod:`course.evidence`, so a call appended by anything else
+is "foreign" (``evidence.require(clock)`` fails a check that would read it).
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from . import evidence
 from . import tools as _tools
 
 __all__ = ["SimClock", "ToolCall", "HANG", "Fail", "ToolError", "SEED_LATENCIES"]
@@ -148,6 +151,19 @@ QUIET_S: contextvars.ContextVar[float] = contextvars.ContextVar("quiet_s", defau
 SECOND_LOOK_QUIET_S = 0.25
 
 
+def _seal(call: Any) -> tuple[Any, ...]:
+    """The fields of a clock event that never change once the clock made it (course.evidence)."""
+    return (call.index, call.name, id(call.args), call.start, call.latency, call.kind, call.thread,
+            call.loop_id, call.blocked_loop)
+
+
+def _audit(clock: Any) -> list[str]:
+    """Why ``clock.calls`` cannot be trusted; [] when the clock made every call in it."""
+    if all(evidence.genuine(c, _seal) for c in list(getattr(clock, "calls", None) or ())):
+        return []
+    return ["the simulated clock holds calls the clock did not make (forged evidence)"]
+
+
 def second_look(check: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate an ``async`` grading check: if it fails, judge one fresh run with a 0.25 s quiescence window.
 
@@ -183,6 +199,7 @@ class SimClock:
         self.registry: dict[str, Callable[..., Any]] = dict(registry or _tools.REGISTRY)
         self._cond = threading.Condition(threading.RLock())
         self.reset()
+        evidence.track(self, _audit)
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
@@ -257,7 +274,7 @@ class SimClock:
                             blocked_loop=(kind == "sync" and loop is not None and loop.is_running()),
                             real_start=time.monotonic(),
                             fail_message=spec.message if isinstance(spec, Fail) else None)
-            self.calls.append(call)
+            self.calls.append(evidence.issue(call, _seal(call)))
             self._inflight.append(call)
             self._last_event = call.real_start
             self._cond.notify_all()

@@ -11,13 +11,15 @@ to ``OpenAI``/``Anthropic`` as ``http_client``.  For every request the session:
    their ``dt_ms``, both times ``time_scale`` (0 when grading).
 
 Every outcome is appended to ``session.log`` with the request as sent, so hidden tests
-can grade what a loop *did* even when learner code swallowed the exception.
+can grade what a loop *did* even when learner code swallowed the exception.  Entries the
+replay writes are registered with :mod:`course.evidence`; others are "foreign".
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from typing import Any, AsyncIterator, Iterator, Literal
 
 import httpx2
 
-from . import protocol, sse
+from . import evidence, protocol, sse
 from .errors import body_diff, bounded, key_diff, mismatch_class
 from .normalise import normalise
 from .recording import Interaction, Recording
@@ -45,6 +47,29 @@ class Exchange:
     status: int | None = None
     message: str = ""
     response: Any = None
+
+    def __post_init__(self) -> None:
+        # Genuine evidence (course.evidence) only when the replay itself created it: frame 2 is the creator.
+        if sys._getframe(2).f_globals.get("__name__") in _ISSUERS:
+            evidence.issue(self, _seal(self))
+
+
+_ISSUERS = frozenset({__name__, f"{__package__}.live"})
+
+
+def _seal(e: Any) -> tuple[Any, ...]:
+    """The fields of a log entry that never change once the replay wrote it."""
+    return (e.kind, e.method, e.path, id(e.body), e.index, e.status, e.message, id(e.response))
+
+
+def _audit(session: Any) -> list[str]:
+    """Why ``session``'s log cannot be trusted (see course.evidence); [] when every entry is genuine."""
+    log = list(getattr(session, "log", None) or ())
+    real = [e for e in log if evidence.genuine(e, _seal)]
+    played = {e.index for e in real if e.kind == "played"}
+    if len(real) != len(log) or not set(getattr(session, "played", ())) <= played:
+        return ["the replay log holds entries the replay did not write (forged evidence)"]
+    return []
 
 
 @dataclass
@@ -70,6 +95,9 @@ class ReplaySession:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _expected: dict[int, Any] = field(default_factory=dict, repr=False)
     _history: protocol.History | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        evidence.track(self, _audit)
 
     @property
     def name(self) -> str:

@@ -22,6 +22,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .. import evidence
 from .. import tools as toolbox
 from .. import wire
 from ..normalise import parse_json
@@ -228,7 +229,7 @@ def _all_call_ids(session: ReplaySession) -> set[Any]:
 def check_log(client: Any, *, exc: BaseException | None = None, label: str = "") -> None:
     """Grade everything the client's session saw: every id answered, every round, stopped on time."""
     from ..errors import ReplayMismatch
-    s = session_of(client)
+    s = evidence.require(session_of(client))
     where0 = f"[{label or s.name}] "
     if exc is not None and not _is_api_error(exc) and not isinstance(exc, ReplayMismatch):
         fail(where0 + f"Your code raised {type(exc).__name__}: {exc}",
@@ -313,6 +314,7 @@ def check_run_tool(run_tool: Callable[..., Any], cases: list[tuple[str, Any]]) -
         if isinstance(error, toolbox.ToolError) and str(error) not in text:
             fail(f"{shown} returned {text!r}; it should include the tool's own message ({str(error)!r}) so the "
                  "model can tell the user what failed.")
+    print(f"ok  run_tool: {len(cases)} calls")
 
 
 def _crash_hint(exc: BaseException, what: str = "an error result") -> str:
@@ -355,6 +357,7 @@ def check_chat_turn(build: Callable[[Any], Any], client: Any, *, append: str = "
     assistant = {"object": msg, "dump": msg.model_dump(exclude_none=True)}[append]
     _, sent_exc = run(client.chat.completions.create, **{**req, "messages": req["messages"] + [assistant, *results]})
     check_log(client, exc=sent_exc)
+    print(f"ok  [{session_of(client).name}] every call answered")
 
 
 def check_responses_turn(build: Callable[[Any], Any], client: Any, *, chain: str = "previous_response_id") -> None:
@@ -380,6 +383,7 @@ def check_responses_turn(build: Callable[[Any], Any], client: Any, *, chain: str
         nxt = {**req, "input": history + [o.model_dump(exclude_none=True) for o in response.output] + items}
     _, sent_exc = run(client.responses.create, **nxt)
     check_log(client, exc=sent_exc)
+    print(f"ok  [{session_of(client).name}] every call answered")
 
 
 def check_claude_turn(build: Callable[[Any], Any], client: Any) -> None:
@@ -398,6 +402,7 @@ def check_claude_turn(build: Callable[[Any], Any], client: Any) -> None:
     assistant = {"role": "assistant", "content": message.content}
     _, sent_exc = run(client.messages.create, **{**req, "messages": req["messages"] + [assistant, reply]})
     check_log(client, exc=sent_exc)
+    print(f"ok  [{session_of(client).name}] every call answered")
 
 
 def check_loop(agent: Callable[..., Any], client: Any, **kwargs: Any) -> None:
@@ -414,6 +419,7 @@ def check_loop(agent: Callable[..., Any], client: Any, **kwargs: Any) -> None:
     if result != want:
         fail(f"[{session_of(client).name}] Your loop answered every call and stopped at the right time, but "
              f"returned {result!r}.", f"Return the model's final text: {want!r}.")
+    print(f"ok  [{session_of(client).name}] the loop finished and returned the final text")
 
 
 def request_rows(client: Any) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
+from .. import evidence
 from .. import tools as toolbox
 from ..clients import anthropic_client, openai_client
 from ..clock import SimClock, second_look
@@ -108,7 +109,7 @@ def _prompt_text(body: Mapping[str, Any]) -> str:
 
 
 def _sent(client: Any) -> list[Mapping[str, Any]]:
-    return [e.body for e in session_of(client).log if isinstance(e.body, Mapping)]
+    return [e.body for e in evidence.require(session_of(client)).log if isinstance(e.body, Mapping)]
 
 
 def _explain_crash(exc: BaseException, fname: str, provider: str) -> str:
@@ -265,7 +266,7 @@ async def _call(fn: Callable[..., Any], calls: list[dict[str, Any]], clock: SimC
 
 
 def _judge_policy(case: str, calls: list[dict[str, Any]], clock: SimClock, results: Any) -> str:
-    summary = "\n" + clock.summary()
+    summary = "\n" + evidence.require(clock).summary()
     # every call ran exactly once
     want = sorted(json.dumps([c["name"], c["arguments"]], sort_keys=True) for c in calls)
     ran = sorted(json.dumps([c.name, c.args], sort_keys=True) for c in clock.calls)

@@ -19,6 +19,7 @@ import gc
 import inspect
 from typing import Any, Callable
 
+from .. import evidence
 from .. import tools as toolbox
 from ..clients import openai_client
 from ..clock import HANG, Fail, SimClock, second_look
@@ -141,6 +142,7 @@ def _check_mapping(got: Any, calls: list[dict[str, Any]], what: str, errors: set
 
 def _timing(clock: SimClock, calls: list[dict[str, Any]], what: str, cap: int | None = None) -> None:
     n = len(calls)
+    evidence.require(clock)
     assert len(clock.calls) == n, (
         f"{what} made {len(clock.calls)} tool call(s) for {n} requested call(s). Call each tool exactly once per call id.")
     latencies = [clock.latency_of(c["name"], c["arguments"]) for c in calls]

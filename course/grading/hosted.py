@@ -17,6 +17,7 @@ import copy
 import json
 from typing import Any, Callable
 
+from .. import evidence
 from .. import tools as toolbox
 from ..wire import calls_per_turn, field
 from .unwritten import reports_unwritten
@@ -284,7 +285,7 @@ def plot_comparison(traces: dict[str, list[int]], title: str = "Function calls p
 
 def _session(client: Any) -> Any:
     from ..replay import session_of
-    return session_of(client)
+    return evidence.require(session_of(client))
 
 
 def _client(scenario: str) -> Any:
@@ -364,6 +365,7 @@ def check_conversion(to_responses_tools: Callable[[list], list], validate_respon
         assert any(f"tools[{index}]" in str(p) for p in problems), (
             f"For {what}, name the offending tool as 'tools[{index}]' in the problem text (as the API's own error "
             f"does: \"Missing required parameter: 'tools[0].name'.\"); got {problems!r:.300}")
+    print(f"ok  to_responses_tools: {len(cases)} tool lists; validate_responses_tools: {len(bad_cases) + 1} lists")
 
 
 @reports_unwritten
@@ -382,6 +384,7 @@ def check_conversion_live(to_responses_tools: Callable[[list], list]) -> None:
     sent_tools = _session(client).requests()[0]["tools"]
     assert sent_tools[0] == FILE_SEARCH, "The file_search tool (with its vector_store_ids) must be sent unchanged."
     assert len(function_calls(resp)) == 1, "Unexpected replay answer."
+    print("ok  the converted tools were accepted (file_search sent unchanged)")
 
 
 def diagnosis_reference(trace: list[Any]) -> dict[str, Any]:
@@ -443,6 +446,7 @@ def check_diagnose(diagnose: Callable[[list], dict], hidden: bool = False) -> No
                 assert got[key] == value, (
                     f"For the trace of '{sc}' (item types per turn: {[item_types(r) for r in trace]}; given as {kind}), "
                     f"{key} should be {value!r}, got {got[key]!r}: {hints[key]}.")
+    print(f"ok  diagnose: {len(scenarios)} traces, as SDK objects and as dicts")
 
 
 def _kinds(client: Any) -> list[str]:
@@ -519,6 +523,7 @@ def check_own_search(run_with_own_search: Callable[[Any, dict], list], scenario:
     assert isinstance(trace, list) and len(trace) == len(s.recording.interactions), (
         "Return the trace: the list of every response of the conversation, in order "
         f"(expected {len(s.recording.interactions)}, got {trace!r:.200}).")
+    print(f"ok  {scenario}: {len(trace)} responses")
 
 
 @reports_unwritten
@@ -550,3 +555,4 @@ def check_keep_hosted(run_keeping_hosted: Callable[[Any, dict], list], scenario:
     assert isinstance(trace, list) and len(trace) == len(s.recording.interactions), (
         "Return the trace: the list of every response of the conversation, in order "
         f"(expected {len(s.recording.interactions)}, got {trace!r:.200}).")
+    print(f"ok  {scenario}: {len(trace)} responses")

@@ -117,8 +117,29 @@ def cmd_export(layout: Layout, args: argparse.Namespace) -> int:
 
     out = Path(args.to).resolve() if args.to else layout.root / "grades.csv"
     nbg.run(["export", f"--to={out}"], layout.root, quiet=True)
+    _add_flags_column(out, layout.root / "autograded" / "flags.json")
     print(f"export: {out}")
     return 0
+
+
+def _add_flags_column(csv_path: Path, store: Path) -> None:
+    """Append a ``flags`` column ("flagged: <why>; <why>") to nbgrader's export, from ``autograded/flags.json``."""
+    import csv
+
+    from . import flags
+
+    by_key = flags.load(store)
+    with csv_path.open(newline="") as f:
+        header, *rows = list(csv.reader(f)) or [[]]
+    if not header or "flags" in header:
+        return
+    with csv_path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([*header, "flags"])
+        for row in rows:
+            rec = dict(zip(header, row))
+            key = f"{rec.get('student_id', '')}/{rec.get('assignment', '')}"
+            w.writerow([*row, flags.describe(by_key.get(key, []))])
 
 
 def cmd_bench(layout: Layout, args: argparse.Namespace) -> int:

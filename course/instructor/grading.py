@@ -43,6 +43,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import flags as flagfile
 from . import integrity, nbg, sandbox, warmkernel
 from .paths import Layout, package_dir
 from .students import slug  # noqa: F401  (re-exported: ids are made in students.py)
@@ -365,12 +366,13 @@ def _keep_log(layout: Layout, job: Job) -> str:
 
 
 def _finish(layout: Layout, job: Job, code: int, killed: bool, snap: Snapshot, limit_s: float) -> None:
-    from . import flags as flag_reader
-
     work = job.work
     assert work is not None
     log = _keep_log(layout, job)
-    job.flags += flag_reader.read(work / "flags.json")
+    try:
+        job.flags += flagfile.read(work / "flags.json")
+    except ValueError as exc:
+        job.flags.append(f"the grader's flags file was unreadable ({exc})")
     if "Timeout waiting for execute reply" in log:
         job.notes.append("a cell hit the per-cell timeout and was interrupted")
     if killed:
@@ -502,7 +504,7 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
                 if queue[0].solo and running:
                     break
                 job = queue.pop(0)
-                job.flags = [] if sandboxed else ["unsandboxed"]
+                job.flags = [] if sandboxed else [flagfile.UNSANDBOXED]
                 reason = precheck(layout, job)
                 try:
                     if reason:
@@ -513,7 +515,7 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
                     done.append(job)
                     continue
                 env = {**kernel_env, "PYTHONPATH": str(job.work / "lib"),
-                       "COURSE_GRADE_FLAGS": str(job.work / "flags.json")}
+                       flagfile.ENV: str(job.work / "flags.json")}
                 if sandboxed:
                     job.box = _sandbox_spec(job, ipc_root, limits, uid_base)
                     env.update(COURSE_SANDBOX=job.box.to_env(), JUPYTER_RUNTIME_DIR=job.box.ipc,
@@ -608,7 +610,7 @@ def _merge(layout: Layout, jobs: list[Job]) -> None:
                 shutil.rmtree(dest)
             dsub = gb.update_or_create_submission(job.lesson, job.student)
             graded = job.status == "graded"
-            tampered = any(f != "unsandboxed" for f in job.flags)
+            tampered = flagfile.tampered(job.flags)
             for nb in dsub.notebooks:
                 nb.flagged = not graded or tampered
                 for g in nb.grades:
@@ -635,28 +637,13 @@ def report(layout: Layout, jobs: list[Job]) -> Path:
         for j in sorted(jobs, key=lambda j: (j.lesson, j.student)):
             score = next((n.split(" ", 1)[1] for n in j.notes if n.startswith("score ")), "")
             notes = [n for n in j.notes if not n.startswith("score ")]
-            w.writerow([j.student, j.lesson, j.status, score, f"{j.seconds:.2f}", j.reason, flag_text(j.flags),
+            w.writerow([j.student, j.lesson, j.status, score, f"{j.seconds:.2f}", j.reason, flagfile.describe(j.flags),
                         str(j.log or ""), "; ".join(notes)])
             print(f"{j.status:10} {j.key:40} {j.seconds:6.1f}s  {'; '.join(j.notes)}"
-                  + (f"  [{flag_text(j.flags)}]" if j.flags else "")
+                  + (f"  [{flagfile.describe(j.flags)}]" if j.flags else "")
                   + (f"  <- {j.reason}" if j.reason else ""), flush=True)
-    store = layout.root / "autograded" / "flags.json"
-    try:
-        known = json.loads(store.read_text()) if store.is_file() and not store.is_symlink() else {}
-    except ValueError:
-        known = {}
-    for j in jobs:
-        if j.status != "not graded":
-            known[j.key] = flag_text(j.flags)
-    store.write_text(json.dumps(known, indent=1, ensure_ascii=False, sort_keys=True))
+    flagfile.save(out.parent / "flags.json", {j.key: j.flags for j in jobs if j.status != "not graded"})
     return out
-
-
-def flag_text(flags: list[str]) -> str:
-    """The report's wording: ``unsandboxed`` and/or ``flagged: <why>; <why>``."""
-    plain = [f for f in flags if f == "unsandboxed"]
-    seen = [f for f in dict.fromkeys(flags) if f != "unsandboxed"]
-    return "; ".join(plain + ([f"flagged: {'; '.join(seen)}"] if seen else []))
 
 
 def scores(layout: Layout) -> dict[tuple[str, str], dict[str, float | None]]:

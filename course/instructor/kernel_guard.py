@@ -13,8 +13,27 @@ names the test cells read) that is bound to a genuine course module or object is
 by ``RESTORE``, so ``check = SimpleNamespace(check_extract=lambda *a: None)`` in an answer cell does not
 pass the tests that call ``check.check_extract``.
 
-This raises the bar against casual monkeypatching; learner code that targets this guard itself runs in
-the same process and can defeat it (see the README's limits).
+``witness(after)`` (the *witness*) is evaluated before and after every test cell, through
+:func:`witness_expr`, which also returns the identities of the guard module and its functions (compared
+by the grader with :data:`IDENTITY_EXPR`'s answer at install, so a replaced guard is noticed even if it
+answers "ok").  It compares with baselines taken at install, before any learner code, and answers a list of
+short reasons (``[]`` when clean):
+
+- IPython input transformers (cleanup, line, token, post), AST transformers, the shell's cell-running
+  methods and compiler, and event callbacks (``pre_run_cell`` ...) registered by anything but the kernel's
+  own libraries (``EVENT_LIBRARIES``);
+- ``sys.gettrace``/``getprofile`` and threading's hooks, plus an audit hook of its own that records later
+  ``sys.settrace`` / ``sys.setprofile`` / ``sys.addaudithook`` calls (its code is checked too);
+- the stdlib the checks use (``STDLIB_ALL``: every name of ``json*``; ``STDLIB_PUBLIC``: public callables;
+  ``builtins``), and ``sys.modules`` entries for them;
+- foreign evidence: replay-log entries and clock events not issued by the course (:mod:`course.evidence`);
+- with ``after=True`` only: course functions, classes' methods or ``__code__`` changed while the test ran
+  (a background thread re-patching after ``RESTORE``), and learner classes (``__module__ == "__main__"``)
+  that subclass a builtin value type and override comparison or hash, or have a hand-written ``__eq__``
+  (dataclass-generated methods are fine).
+
+This raises the bar against casual monkeypatching and makes the known tampering classes visible; learner
+code that targets this guard itself runs in the same process and can defeat it (see the README's limits).
 """
 
 from __future__ import annotations
@@ -26,6 +45,19 @@ def __course_guard_install():
         return
     _missing = object()
     LIMIT = 1_000_000
+    STDLIB_ALL = ("json", "json.decoder", "json.encoder", "json.scanner")
+    STDLIB_PUBLIC = ("asyncio", "inspect", "copy", "re", "math", "functools", "time", "threading", "contextvars",
+                     "statistics", "difflib", "dataclasses", "operator", "itertools", "collections", "types", "gc",
+                     "weakref", "warnings", "contextlib", "io", "traceback")
+    PUBLIC_SKIP = {"excepthook", "showwarning", "formatwarning"}
+    BUILTINS_SKIP = {"input", "help", "exit", "quit", "copyright", "credits", "license", "display", "get_ipython",
+                     "breakpoint"}
+    SHELL_METHODS = ("run_cell", "run_cell_async", "_run_cell", "transform_cell", "transform_ast", "run_ast_nodes",
+                     "run_code", "should_run_async", "user_expressions", "ex", "ev")
+    VALUE_TYPES = (int, float, str, bytes, list, tuple, dict, set, frozenset)
+    EVENT_LIBRARIES = {"IPython", "ipykernel", "matplotlib_inline", "matplotlib", "ipywidgets", "comm",
+                       "ipympl", "traitlets"}
+    CMP_NAMES = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__")
     snaps = {}
 
     def snap(mod):
@@ -156,9 +188,190 @@ def __course_guard_install():
     except Exception:
         pass
 
+    # ---- the witness: baselines taken now, before any learner code ------------------------------
+    import builtins, threading
+    for name in STDLIB_ALL + STDLIB_PUBLIC:
+        __import__(name)
+    shell = get_ipython()
+    events = []
+
+    def audit(event, args):
+        if event in ("sys.settrace", "sys.setprofile", "sys.addaudithook") and len(events) < 100:
+            events.append(event)
+
+    def stdlib_view():
+        view = {}
+        for name in STDLIB_ALL + STDLIB_PUBLIC + ("builtins",):
+            mod = sys.modules.get(name)
+            view["sys.modules[%r]" % name] = mod
+            for key, val in list(vars(mod).items()) if mod is not None else ():
+                if name == "builtins":
+                    if key in BUILTINS_SKIP or (key.startswith("_") and key not in ("__import__", "__build_class__")):
+                        continue
+                elif name in STDLIB_PUBLIC and (key.startswith("_") or key in PUBLIC_SKIP or not callable(val)
+                                                or isinstance(val, types.ModuleType)):
+                    continue
+                elif key.startswith("__"):
+                    continue
+                view[name + "." + key] = val
+                if name in STDLIB_ALL and isinstance(val, type) and val.__module__ == name:
+                    for attr, fn in list(vars(val).items()):
+                        if callable(fn):
+                            view[name + "." + key + "." + attr] = fn
+        for name in ("_default_decoder", "_default_encoder"):
+            inst = getattr(sys.modules["json"], name, None)
+            for key, val in list(vars(inst).items()) if inst is not None else ():
+                if callable(val):
+                    view["json." + name + "." + key] = val
+        return view
+
+    def transformer_lists():
+        itm = getattr(shell, "input_transformer_manager", None)
+        return {"input": [getattr(shell, "input_transformers_cleanup", None), getattr(itm, "cleanup_transforms", None),
+                          getattr(itm, "line_transforms", None), getattr(itm, "token_transformers", None),
+                          getattr(shell, "input_transformers_post", None)],
+                "ast": [getattr(shell, "ast_transformers", None)]}
+
+    def shell_view():
+        cls = type(shell)
+        return {"type": cls, "compile": getattr(shell, "compile", None),
+                "itm": getattr(shell, "input_transformer_manager", None),
+                **{"method " + m: getattr(cls, m, None) for m in SHELL_METHODS},
+                **{"own " + m: vars(shell).get(m) for m in SHELL_METHODS},
+                "events": getattr(shell, "events", None),
+                "events.trigger": getattr(type(getattr(shell, "events", None)), "trigger", None)}
+
+    def event_callbacks():
+        try:
+            return {name: list(cbs) for name, cbs in shell.events.callbacks.items()}
+        except Exception:
+            return {}
+
+    def new_event_callbacks():
+        """Event names with a callback registered since install by code outside the kernel's own libraries."""
+        out = []
+        for name, cbs in event_callbacks().items():
+            known = base["events"].get(name, [])
+            for cb in cbs:
+                if any(cb is k for k in known):
+                    continue
+                mod = str(getattr(cb, "__module__", None) or "")
+                if mod.split(".")[0] not in EVENT_LIBRARIES and name not in out:
+                    out.append(name)
+        return out
+
+    def hooks_view():
+        return {"trace": sys.gettrace(), "profile": sys.getprofile(),
+                "threading trace": getattr(threading, "_trace_hook", None),
+                "threading profile": getattr(threading, "_profile_hook", None)}
+
+    base = {"stdlib": stdlib_view(), "transformers": {k: [list(x) if x is not None else None for x in v]
+                                                       for k, v in transformer_lists().items()},
+            "transformer lists": transformer_lists(), "shell": shell_view(), "hooks": hooks_view(),
+            "events": event_callbacks()}
+
+    def learner_classes():
+        out, seen, stack = [], set(), [object]
+        while stack:
+            cls = stack.pop()
+            if id(cls) in seen:
+                continue
+            seen.add(id(cls))
+            try:
+                stack.extend(type.__subclasses__(cls))
+            except TypeError:
+                pass
+            try:
+                if cls.__dict__.get("__module__") != "__main__":
+                    continue
+                own = dict(vars(cls))
+                mro = cls.__mro__
+            except Exception:
+                continue
+            value = next((t for t in VALUE_TYPES if t in mro), None)
+            generated = "__dataclass_fields__" in own or hasattr(cls, "__dataclass_fields__")
+            names = CMP_NAMES if value is not None else ("__eq__",)
+            hand = [n for n in names if callable(own.get(n)) and not (
+                generated and getattr(getattr(own[n], "__code__", None), "co_filename", "") == "<string>")]
+            if hand and value is not None:
+                out.append("learner class %s subclasses %s and overrides %s (always-equal values?)"
+                           % (cls.__name__, value.__name__, "/".join(hand)))
+            elif hand:
+                out.append("learner class %s has a hand-written __eq__" % cls.__name__)
+        return out
+
+    def course_changed():
+        out = []
+        for name, s in snaps.items():
+            mod = sys.modules.get(name)
+            if mod is None:
+                continue
+            g = vars(mod)
+            bad = [k for k, v in s["globals"].items()
+                   if (isinstance(v, (type, types.FunctionType, types.ModuleType)) or callable(v))
+                   and g.get(k, _missing) is not v]
+            for cls, saved in s["classes"].values():
+                current = vars(cls)
+                bad += [cls.__name__ + "." + a for a, v in saved.items()
+                        if isinstance(v, (types.FunctionType, staticmethod, classmethod, property))
+                        and current.get(a, _missing) is not v]
+            bad += [fn.__qualname__ for fn, code, d, kd in s["funcs"] if fn.__code__ is not code]
+            if bad:
+                out.append("%s.%s changed while a test ran (background thread?)" % (name, bad[0]))
+        return out
+
+    def witness(after=False):
+        reasons = []
+        def note(text):
+            if text not in reasons:
+                reasons.append(text)
+        try:
+            if audit.__code__ is not audit_code:
+                note("the grader's audit hook was disabled")
+            for event in events:
+                note({"sys.settrace": "sys.settrace was called (trace hook installed)",
+                      "sys.setprofile": "sys.setprofile was called (profile hook installed)",
+                      "sys.addaudithook": "an audit hook was installed"}[event])
+            hooks = hooks_view()
+            for key, val in base["hooks"].items():
+                if hooks[key] is not val:
+                    note("a %s hook is installed" % key)
+            now = transformer_lists()
+            for kind, lists in now.items():
+                changed = any(cur is not orig for cur, orig in zip(lists, base["transformer lists"][kind])) or any(
+                    cur is None or orig is None or len(cur) != len(orig) or any(a is not b for a, b in zip(cur, orig))
+                    for cur, orig in zip(lists, base["transformers"][kind]))
+                if changed:
+                    note("an IPython %s transformer was installed" % ("AST" if kind == "ast" else "input"))
+            sv = shell_view()
+            for key, val in base["shell"].items():
+                if sv[key] is not val:
+                    note("the IPython shell was patched (%s)" % key.replace("own ", "").replace("method ", ""))
+            for name in new_event_callbacks():
+                note("an IPython %s callback was registered" % name)
+            view = stdlib_view()
+            for key, val in base["stdlib"].items():
+                if view.get(key, _missing) is not val:
+                    note("%s was replaced" % key)
+            ev = sys.modules.get("course.evidence")
+            if ev is not None and "course.evidence" in snaps:
+                for text in snaps["course.evidence"]["globals"]["foreign"]():
+                    note(text)
+            if after:  # a class walk costs ~0.1 s: once per test cell (a class made during the test counts too)
+                for text in course_changed() + learner_classes():
+                    note(text)
+        except Exception as exc:
+            note("the grader's witness failed (%s)" % type(exc).__name__)
+        return reasons
+
+    audit_code = audit.__code__
     guard = types.ModuleType("_course_guard")
     guard.restore = restore
     guard.pin = pin
+    guard.witness = witness
+    keep = (guard, restore, pin, witness, audit, base)
+    audit.keep = keep  # audit hooks live as long as the process: what they hold is never freed (ids stay unique)
+    sys.addaudithook(audit)
     sys.modules["_course_guard"] = guard
     sys.meta_path.insert(0, finder)
 
@@ -167,6 +380,21 @@ del __course_guard_install
 '''
 
 RESTORE_EXPR = "__import__('sys').modules['_course_guard'].restore()"
+
+_GUARD = "__import__('sys').modules['_course_guard']"
+_IDS = ("id(g), id(g.restore), id(g.restore.__code__), id(g.pin), id(g.pin.__code__), id(g.witness), "
+        "id(g.witness.__code__), "
+        "*[id(c.cell_contents) for f in (g.restore, g.pin, g.witness) for c in (f.__closure__ or ())]")
+IDENTITY_EXPR = f"(lambda g: [{_IDS}])({_GUARD})"
+"""Identities of the guard module, its functions, their code and what their closures hold (none is ever
+rebound after install): taken at install, compared on every witness."""
+
+
+def witness_expr(after: bool) -> str:
+    """``[identities..., [reasons...]]``: the identities as in :data:`IDENTITY_EXPR`, then what is off-baseline.
+
+    ``after=True`` (evaluated right after a test cell) also reports course functions changed while it ran."""
+    return f"(lambda g: [{_IDS}, g.witness({after!r})])({_GUARD})"
 
 
 def pin_expr(names: list[str]) -> str:

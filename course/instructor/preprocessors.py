@@ -1,16 +1,24 @@
 """nbgrader preprocessors used by ``autograder/nbgrader_config.py``.
 
 - :class:`GuardedExecute`: nbgrader's ``Execute``, plus (1) the course package restored inside the kernel
-  before every test cell (:mod:`course.instructor.kernel_guard`), and (2) output capped per cell, so a
-  submission that prints hundreds of megabytes cannot exhaust the grader's memory.
+  before every test cell (:mod:`course.instructor.kernel_guard`), (2) output capped per cell, so a
+  submission that prints hundreds of megabytes cannot exhaust the grader's memory, and (3) tamper flags:
+  the guard's *witness* is evaluated before and after every test cell, and a hidden-test cell that ends
+  without an error and without printing is flagged too.  Flags are logged as warnings and written to the
+  file named by ``$COURSE_GRADE_FLAGS`` (:mod:`course.instructor.flags`); they never change a score.
 - :class:`HideHiddenTests`: for feedback: removes hidden-test source from test cells, reduces their error
   outputs to ``AssertionError: <teaching message>`` (no traceback, which would quote hidden lines) and drops
-  what they printed or displayed (a hidden check's output names its scenarios and data).
+  what they printed or displayed (a hidden check's output names its scenarios and data).  In *every* cell,
+  output lines that quote a hidden-test line (12 or more non-space characters, teaching messages excepted)
+  are replaced by :data:`SCRUBBED`, whatever learner code printed.
 """
 
 from __future__ import annotations
 
 import ast
+import html
+import os
+import re
 from typing import Any
 
 from nbformat import NotebookNode
@@ -18,7 +26,8 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
 
-from .kernel_guard import INSTALL, RESTORE_EXPR, pin_expr
+from . import flags as flagfile
+from .kernel_guard import IDENTITY_EXPR, INSTALL, RESTORE_EXPR, pin_expr, witness_expr
 from .paths import grade_id
 
 
@@ -40,20 +49,70 @@ def _error(ename: str, evalue: str) -> NotebookNode:
                         traceback=[f"{ename}: {evalue}"])
 
 
+def _has_hidden_tests(cell: NotebookNode) -> bool:
+    return _is_test_cell(cell) and "BEGIN HIDDEN TESTS" in cell.source
+
+
+def _printed(outputs: list[NotebookNode]) -> bool:
+    return any(o.get("output_type") == "stream" and o.get("name") == "stdout" and str(o.get("text", "")).strip()
+               for o in outputs)
+
+
 class GuardedExecute(Execute):
-    """``Execute`` that restores the course package before test cells and caps each cell's output."""
+    """``Execute`` that restores the course package before test cells, caps each cell's output and flags
+    tampering (see the module docstring)."""
 
     guard = Bool(True, help="Restore course.* modules in the kernel before every test cell.").tag(config=True)
     max_output_bytes = Integer(2_000_000, help="Drop a cell's outputs beyond this many characters.").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> Any:
         self._guard_installed = False
+        self._guard_ids: list[int] | None = None
+        self.flags: list[str] = []
         self._output_sizes: dict[int, int] = {}
         self._test_names = sorted({n for c in nb.cells if _is_test_cell(c) for n in _names_read(c.source)})
-        return super().preprocess(nb, resources, km)
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._emit_flags()
 
-    def _silent(self, code: str, expr: str | None = None) -> str | None:
-        """Run ``code`` silently in the kernel; return the repr of ``expr`` (or None on failure)."""
+    def _flag(self, reason: str) -> None:
+        reason = " ".join(str(reason).split())[:240]   # reasons may carry learner text (class names): bounded
+        if reason and reason not in self.flags and len(self.flags) < 20:
+            self.flags.append(reason)
+            self.log.warning("flagged: %s", reason)
+
+    def _emit_flags(self) -> None:
+        path = os.environ.get(flagfile.ENV)
+        if path:
+            try:
+                flagfile.write(path, self.flags)
+            except OSError as exc:
+                self.log.warning("could not write the flags file %s: %s", path, exc)
+
+    def _value(self, code: str, expr: str) -> Any:
+        """Run ``code`` silently, evaluate ``expr``; its value (a Python literal) or None on failure."""
+        text = self._silent(code, expr, raw=True)
+        try:
+            return ast.literal_eval(text) if text is not None else None
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+
+    def _witness(self, after: bool) -> None:
+        """Evaluate the guard's witness; turn what is off-baseline into flags."""
+        value = self._value("", witness_expr(after))
+        ids = self._guard_ids or []
+        if not isinstance(value, list) or not value or not isinstance(value[-1], list):
+            self._flag("the grader's guard was removed or disabled")
+            return
+        if value[:-1] != ids:
+            self._flag("the grader's guard was replaced")
+        for reason in value[-1]:
+            self._flag(str(reason))
+
+    def _silent(self, code: str, expr: str | None = None, raw: bool = False) -> str | None:
+        """Run ``code`` silently in the kernel; return the repr of ``expr`` (or None on failure);
+        quotes stripped unless ``raw``."""
         assert self.kc is not None
         exprs = {"r": expr} if expr else {}
         msg_id = self.kc.execute(code, silent=True, store_history=False,
@@ -67,12 +126,14 @@ class GuardedExecute(Execute):
         if value.get("status") != "ok":
             return None
         text = value.get("data", {}).get("text/plain", "")
-        return text.strip("'\"")
+        return text if raw else text.strip("'\"")
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         if self.guard and cell.cell_type == "code":
             if not self._guard_installed:
-                self._guard_installed = self._silent(INSTALL) == "ok"
+                ids = self._value(INSTALL, IDENTITY_EXPR)
+                self._guard_installed = isinstance(ids, list) and all(isinstance(i, int) for i in ids)
+                self._guard_ids = ids if self._guard_installed else None
                 if not self._guard_installed:
                     self.log.warning("could not install the course guard in the kernel")
             if _is_test_cell(cell):
@@ -80,11 +141,21 @@ class GuardedExecute(Execute):
                 if status != "ok":
                     reason = status or "the grader's guard was removed or broken by learner code"
                     self.log.warning("cell %s not run: %s", grade_id(cell), reason)
+                    self._flag("the grader's guard was removed or disabled" if status is None
+                               else f"the grader's guard refused a test: {reason}")
                     cell.outputs = [_error("GradingIntegrityError",
                                            f"this test was not run: {reason}. Do not modify the course package.")]
                     cell.execution_count = None
                     return cell, self.resources
+                if self._guard_installed:
+                    self._witness(after=False)
         cell, resources = super().preprocess_cell(cell, resources, index)
+        if self.guard and self._guard_installed and _is_test_cell(cell):
+            self._witness(after=True)
+            outs = cell.get("outputs", [])
+            if (_has_hidden_tests(cell) and not any(o.get("output_type") == "error" for o in outs)
+                    and not _printed(outs)):
+                self._flag(f"hidden test cell {grade_id(cell)} ended without an error and without check output")
         if (self.guard and self._guard_installed and cell.cell_type == "code" and self._test_names
                 and not _is_test_cell(cell) and not utils.is_solution(cell)):
             self._silent("", pin_expr(self._test_names))
@@ -115,10 +186,92 @@ class GuardedExecute(Execute):
             self.log.warning("could not interrupt a flooding cell: %s", exc)
 
 
+SCRUBBED = "[removed by the grader: this output quoted hidden tests]"
+_NOISE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|[\s\\'\"`]")
+
+
+def _norm(text: str) -> str:
+    """Text compared for quoting: HTML entities decoded; ANSI codes, whitespace, quotes, backslashes dropped."""
+    return _NOISE.sub("", html.unescape(text))
+
+
+def _is_message(line: str) -> bool:
+    """A line that is only a string literal (an assertion's teaching message, meant to be shown)."""
+    try:
+        return isinstance(ast.literal_eval(line.strip().rstrip(",").strip()), str)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def hidden_lines(nb: NotebookNode, min_chars: int = 12) -> list[str]:
+    """Normalised hidden-test lines (markers included) of ``min_chars`` or more non-space characters."""
+    found: set[str] = set()
+    for cell in nb.cells:
+        if not _is_test_cell(cell):
+            continue
+        inside = False
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            if inside and len("".join(line.split())) >= min_chars and not _is_message(line):
+                found.add(_norm(line))
+            if "END HIDDEN TESTS" in line:
+                inside = False
+    return sorted(found, key=len, reverse=True)
+
+
+def scrub_text(text: str, hidden: list[str]) -> str:
+    """``text`` with every line that quotes one of ``hidden`` replaced by :data:`SCRUBBED` (once per run)."""
+    if not hidden:
+        return text
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        norm = _norm(line)
+        if any(h in norm for h in hidden):
+            if not out or not out[-1].startswith(SCRUBBED):
+                out.append(SCRUBBED + "\n")
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def scrub_outputs(outputs: list[NotebookNode], hidden: list[str]) -> list[NotebookNode]:
+    """Outputs with quoted hidden-test lines removed from streams, rich data and errors (in place)."""
+    import json
+
+    for out in outputs:
+        kind = out.get("output_type")
+        if kind == "stream":
+            out["text"] = scrub_text(str(out.get("text", "")), hidden)
+        elif kind in ("execute_result", "display_data"):
+            data = out.get("data", {})
+            for mime in list(data):
+                value = data[mime]
+                if isinstance(value, list):
+                    value = "".join(map(str, value))
+                if isinstance(value, str):
+                    data[mime] = scrub_text(value, hidden)
+                elif any(h in _norm(json.dumps(value)) for h in hidden):
+                    del data[mime]
+                    data["text/plain"] = SCRUBBED
+        elif kind == "error":
+            out["ename"] = scrub_text(str(out.get("ename", "")), hidden)
+            out["evalue"] = scrub_text(str(out.get("evalue", "")), hidden)
+            out["traceback"] = [scrub_text(str(t), hidden) for t in out.get("traceback", [])]
+    return outputs
+
+
 class HideHiddenTests(NbGraderPreprocessor):
-    """Feedback without hidden-test source: teaching messages stay, code and tracebacks go."""
+    """Feedback without hidden-test source: teaching messages stay, code and tracebacks go, and no output of
+    any cell quotes a hidden-test line."""
+
+    def preprocess(self, nb: NotebookNode, resources: Any) -> Any:
+        self._hidden = hidden_lines(nb)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
+        if cell.cell_type == "code":
+            scrub_outputs(cell.get("outputs", []), getattr(self, "_hidden", []))
         if not _is_test_cell(cell):
             return cell, resources
         clear = ClearHiddenTests(enforce_metadata=False)

@@ -34,7 +34,7 @@ CELLS = [
     ("code", "test_double",
      "assert double(2) == 4, \"double(2) should be 4\"\n### BEGIN HIDDEN TESTS\n"
      "assert double(21) == 42, \"double(21) should be 42: multiply the argument by two, do not hard-code answers\"\n"
-     "### END HIDDEN TESTS", {"grade": True, "points": 2, "locked": True}),
+     "print(\"ok  double: hidden cases pass\")\n### END HIDDEN TESTS", {"grade": True, "points": 2, "locked": True}),
     ("code", "temperatures",
      "def temperatures(cities):\n    ### BEGIN SOLUTION\n"
      "    return [tools.get_weather(c)[\"temperature\"] for c in cities]\n    ### END SOLUTION",
@@ -49,7 +49,7 @@ CELLS = [
     ("code", "test_replay_intact",
      "import inspect\n### BEGIN HIDDEN TESTS\n"
      "assert inspect.getsourcefile(course.replay.ReplaySession.handle).endswith('replay.py'), "
-     "\"the replay layer was modified\"\n### END HIDDEN TESTS", {"grade": True, "points": 1, "locked": True}),
+     "\"the replay layer was modified\"\nprint(\"ok  the replay layer is the one shipped\")\n### END HIDDEN TESTS", {"grade": True, "points": 1, "locked": True}),
     ("md", "recap", "## Recap\n\nDone.", {"locked": True}),
 ]
 
