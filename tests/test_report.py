@@ -242,6 +242,13 @@ def test_a_lesson2_check_refused_by_the_replay_carries_the_rule_in_process():
     assert [e.rule for e in refused] == ["chat_missing"]
     assert failure_of(info.value) == Failure("answering.check_chat_turn", "api_refused", "chat_missing")
 
+    def chat_tool_messages(message):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="raised NotImplementedError") as info:
+        answering.check_chat_turn(chat_tool_messages, openai_client("chat_weather_parallel"))
+    assert failure_of(info.value) == Failure("answering.check_chat_turn", "unwritten", None), "a stub is unwritten"
+
 
 def test_an_unwritten_stub_and_a_plain_assert_are_tagged_too():
     from course.grading.failures import graded
@@ -263,7 +270,7 @@ def test_an_unwritten_stub_and_a_plain_assert_are_tagged_too():
                                              "<locals>.check_double", "check_double", None)
 
 
-def test_in_a_kernel_the_tag_is_an_invisible_output_and_feedback_drops_it_from_hidden_cells():
+def test_in_a_kernel_the_tag_is_an_invisible_output_and_feedback_drops_it():
     from nbclient import NotebookClient
 
     from course.instructor.preprocessors import HideHiddenTests
@@ -285,3 +292,7 @@ def test_in_a_kernel_the_tag_is_an_invisible_output_and_feedback_drops_it_from_h
     hidden = nbformat.from_dict(json.loads(json.dumps(nb)))
     cell, _ = HideHiddenTests().preprocess_cell(hidden.cells[1], {}, 1)
     assert [o.output_type for o in cell.outputs] == ["error"], "feedback keeps only the teaching message"
+    visible = nbformat.from_dict(json.loads(json.dumps(nb)))
+    visible.cells[1].source = test_src.split("### BEGIN HIDDEN TESTS")[0]
+    cell, _ = HideHiddenTests().preprocess_cell(visible.cells[1], {}, 1)
+    assert [o.output_type for o in cell.outputs] == ["error"], "feedback drops the tag from visible cells too"

@@ -111,6 +111,11 @@ def fail(*lines: str, mistake: str, rule: str | None = None) -> NoReturn:
     failures.fail(mistake, "\n".join(line for line in lines if line), rule)
 
 
+def _raised(exc: BaseException, mistake: str) -> str:
+    """The mistake id for learner code that raised: ``unwritten`` when it is still the stub."""
+    return "unwritten" if isinstance(exc, NotImplementedError) else mistake
+
+
 def _ids(ids: list[Any]) -> str:
     return ", ".join(str(i) for i in ids)
 
@@ -241,7 +246,7 @@ def check_log(client: Any, *, exc: BaseException | None = None, label: str = "")
         fail(where0 + f"Your code raised {type(exc).__name__}: {exc}",
              "A failing tool must not crash the loop: catch the exception and send it back as an error result "
              "(reread 'When a tool fails')." if isinstance(exc, toolbox.ToolError) else
-             where_raised(exc), mistake="loop_crashed")
+             where_raised(exc), mistake=_raised(exc, "loop_crashed"))
     rnd = 0
     for k, e in enumerate(s.log):
         if e.kind != "played":
@@ -298,7 +303,7 @@ def check_run_tool(run_tool: Callable[..., Any], cases: list[tuple[str, Any]]) -
         if exc is not None:
             fail(f"{shown} raised {type(exc).__name__}: {exc}.",
                  "run_tool must never raise: catch the exception and return (error text, True) so the model "
-                 "reads what failed (reread 'When a tool fails').", mistake="run_tool_raised")
+                 "reads what failed (reread 'When a tool fails').", mistake=_raised(exc, "run_tool_raised"))
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
             fail(f"{shown} returned {got!r}; return a pair (text, is_error).", mistake="run_tool_not_pair")
         text, is_error = got
@@ -360,7 +365,7 @@ def check_chat_turn(build: Callable[[Any], Any], client: Any, *, append: str = "
     results, exc = run(build, msg)
     if exc is not None:
         fail(f"chat_tool_messages(message) raised {type(exc).__name__}: {exc}", _crash_hint(exc),
-             mistake="builder_raised")
+             mistake=_raised(exc, "builder_raised"))
     if not isinstance(results, list):
         fail(f"chat_tool_messages returned {type(results).__name__}; return a list with one tool message per call.",
              mistake="builder_not_list")
@@ -382,7 +387,7 @@ def check_responses_turn(build: Callable[[Any], Any], client: Any, *, chain: str
     items, exc = run(build, response)
     if exc is not None:
         fail(f"responses_tool_outputs(response) raised {type(exc).__name__}: {exc}", _crash_hint(exc),
-             mistake="builder_raised")
+             mistake=_raised(exc, "builder_raised"))
     if not isinstance(items, list):
         fail(f"responses_tool_outputs returned {type(items).__name__}; return a list of function_call_output items.",
              mistake="builder_not_list")
@@ -411,7 +416,7 @@ def check_claude_turn(build: Callable[[Any], Any], client: Any) -> None:
     reply, exc = run(build, message)
     if exc is not None:
         fail(f"claude_tool_results(message) raised {type(exc).__name__}: {exc}", _crash_hint(exc, "a tool_result with is_error=True"),
-             mistake="builder_raised")
+             mistake=_raised(exc, "builder_raised"))
     if isinstance(reply, list):
         fail("claude_tool_results returned a list. Return ONE user message: "
              "{'role': 'user', 'content': [tool_result blocks...]}. " + READ["anthropic"] + ".",

@@ -5,7 +5,8 @@
   submission that prints hundreds of megabytes cannot exhaust the grader's memory.
 - :class:`HideHiddenTests`: for feedback: removes hidden-test source from test cells, reduces their error
   outputs to ``AssertionError: <teaching message>`` (no traceback, which would quote hidden lines) and drops
-  what they printed or displayed (a hidden check's output names its scenarios and data).
+  what they printed or displayed (a hidden check's output names its scenarios and data); the class
+  report's failure tags (:mod:`course.grading.failures`) are dropped from every test cell.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
 
+from ..grading.failures import MIME as FAILURE_MIME
 from .kernel_guard import INSTALL, RESTORE_EXPR, pin_expr
 from .paths import grade_id
 
@@ -121,6 +123,7 @@ class HideHiddenTests(NbGraderPreprocessor):
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         if not _is_test_cell(cell):
             return cell, resources
+        cell.outputs = [o for o in cell.get("outputs", []) if FAILURE_MIME not in o.get("data", {})]  # report tags
         clear = ClearHiddenTests(enforce_metadata=False)
         if not clear._remove_hidden_test_region(cell):
             return cell, resources
