@@ -203,7 +203,7 @@ def test_make_report_target_and_cli(course, capsys):
 
     assert main(["--root", str(course.root), "report", "--out", str(course.root / "r.html")]) == 0
     said = capsys.readouterr().out
-    assert "api_refused (9 students)" in said and (course.root / "r.html").is_file()
+    assert "top: answering.check_loop api_refused (chat_missing): 9 student(s);" in said and (course.root / "r.html").is_file()
     mk = (Path(report.__file__).parents[2] / "autograder" / "instructor.mk").read_text()
     assert re.search(r"^report: install.*\n\t\$\(INSTRUCTOR\) report$", mk, re.M)
 
@@ -296,3 +296,8 @@ def test_in_a_kernel_the_tag_is_an_invisible_output_and_feedback_drops_it():
     visible.cells[1].source = test_src.split("### BEGIN HIDDEN TESTS")[0]
     cell, _ = HideHiddenTests().preprocess_cell(visible.cells[1], {}, 1)
     assert [o.output_type for o in cell.outputs] == ["error"], "feedback drops the tag from visible cells too"
+
+
+def test_a_class_with_nothing_graded_still_gets_a_page():
+    html = report.render(report.summarise([]))
+    assert "No mistakes recorded" in html and "No request was refused" in html and "<img" not in html

@@ -129,7 +129,8 @@ def cmd_report(layout: Layout, args: argparse.Namespace) -> int:
     except report.ReportError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return 1
-    top = "; ".join(f"{r.extra['mistake']} ({r.students} students)" for r in summary.top) or "none"
+    top = "; ".join(f"{r.extra['check']} {r.extra['mistake']}{' (' + r.extra['rule'] + ')' if r.extra['rule'] else ''}"
+                    f": {r.students} student(s)" for r in summary.top) or "none"
     print(f"report: {out} ({len(summary.students)} student(s), {len(summary.columns)} exercise(s)); top: {top}")
     return 0
 
