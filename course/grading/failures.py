@@ -9,7 +9,7 @@ kernel, the decorator emits one ``display_data`` output of MIME type :data:`MIME
 
 JupyterLab, the classic notebook and nbconvert's HTML have no renderer for that type, so learners see
 nothing new; the grader reads it from the test cell of the autograded notebook
-(:func:`course.instructor.report` builds the class report from it).  A suffix on ``ename``/``evalue``
+(:mod:`course.instructor.report` builds the class report from it; feedback drops it).  A suffix on ``ename``/``evalue``
 was the alternative, but it would change the first line learners read.
 
 Quick tour::
