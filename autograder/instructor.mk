@@ -1,5 +1,5 @@
 # Instructor targets (issue 7). Included from the top-level Makefile; run from the repository root.
-#   make generate | check-sync | release | collect SUBMISSIONS=dir-or-zips | autograde | feedback | export | bench-grade
+#   make generate | check-sync | release | collect SUBMISSIONS=dir-or-zips | autograde | feedback | export | report | bench-grade
 #   autograde: SANDBOX=on|off, JOBS=N, CELL_TIMEOUT=s, LIMIT=s per submission,
 #              SANDBOX_LIMITS="memory=2147483648,cpu_seconds=600" (see course/instructor/sandbox.py Limits)
 #   COURSE_ROOT=dir grades another nbgrader course root (the tests use temporary ones)
@@ -18,7 +18,7 @@ LIMIT ?=
 LESSON ?=
 SANDBOX_LIMITS ?=
 
-.PHONY: generate check-sync release collect autograde feedback export bench-grade
+.PHONY: generate check-sync release collect autograde feedback export report bench-grade
 
 generate: install            ## notebooks/ and solutions/ from the masters in autograder/source/
 	$(INSTRUCTOR) generate
@@ -42,6 +42,9 @@ feedback: install            ## autograder/feedback/<student>/<lesson>/<lesson>.
 
 export: install              ## autograder/grades.csv
 	$(INSTRUCTOR) export
+
+report: install              ## autograder/class-report.html: pass rates, common failures, heat map, top three
+	$(INSTRUCTOR) report
 
 bench-grade: install         ## grading cost per submission of every lesson vs an empty notebook, same sandboxed pipeline (N copies; LESSON=one)
 	$(INSTRUCTOR) bench-grade --n $(N) $(if $(JOBS),--jobs $(JOBS)) $(if $(LESSON),--lesson $(LESSON))

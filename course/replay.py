@@ -13,6 +13,7 @@ to ``OpenAI``/``Anthropic`` as ``http_client``.  For every request the session:
 Every outcome is appended to ``session.log`` with the request as sent, so hidden tests
 can grade what a loop *did* even when learner code swallowed the exception.  Entries the
 replay writes are registered with :mod:`course.evidence`; others are "foreign".
+A refused request's entry keeps the id of the protocol rule it broke (``Exchange.rule``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Exchange:
     status: int | None = None
     message: str = ""
     response: Any = None
+    rule: str | None = None      # the protocol rule id of a refused request (kind "api_error")
 
     def __post_init__(self) -> None:
         # Genuine evidence (course.evidence) only when the replay itself created it: frame 2 is the creator.
@@ -134,7 +136,8 @@ class ReplaySession:
                 return self._mismatch(method, path, raw.decode(errors="replace"), None, "the request body is not a JSON object")
             err = protocol.check(path, body, self.history)
             if err is not None:
-                self.log.append(Exchange("api_error", method, path, body, status=err.status, message=err.message))
+                self.log.append(Exchange("api_error", method, path, body, status=err.status, message=err.message,
+                                         rule=err.rule))
                 rid = "request-id" if path.endswith("/messages") else "x-request-id"  # the header each SDK reads
                 return Plan(err.status, {"content-type": "application/json", rid: "req_replay"}, json=err.body)
             it = self._next(method, path, body)

@@ -20,7 +20,7 @@ import io
 import json
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from .. import evidence
 from .. import tools as toolbox
@@ -28,6 +28,8 @@ from .. import wire
 from ..normalise import parse_json
 from ..replay import Exchange, ReplaySession, session_of
 from ..wire import ToolResult, api_of, field, results_in, text_in
+from . import failures
+from .failures import graded
 
 API_NAMES = {"chat": "Chat Completions", "responses": "Responses", "anthropic": "Anthropic Messages"}
 READ = {
@@ -105,8 +107,14 @@ def expected(call: Call) -> tuple[Any, str | None]:
 
 # --------------------------------------------------------------------------- failing with a lesson
 
-def fail(*lines: str) -> None:
-    raise AssertionError("\n".join(line for line in lines if line))
+def fail(*lines: str, mistake: str, rule: str | None = None) -> NoReturn:
+    """Fail with the lines as the teaching message, tagged with the mistake id (and protocol rule id)."""
+    failures.fail(mistake, "\n".join(line for line in lines if line), rule)
+
+
+def _raised(exc: BaseException, mistake: str) -> str:
+    """The mistake id for learner code that raised: ``unwritten`` when it is still the stub."""
+    return "unwritten" if isinstance(exc, NotImplementedError) else mistake
 
 
 def _ids(ids: list[Any]) -> str:
@@ -119,7 +127,8 @@ def check_content(api: str, call: Call, result: ToolResult, where: str) -> None:
     field = {"chat": "content", "responses": "output", "anthropic": "content"}[api]
     if text is None:
         fail(f"{where}: the answer to {call.label} has {field}={result.content!r}.",
-             f"The API takes the tool's output as a string: json.dumps(result), not the dict itself. {READ[api]}.")
+             f"The API takes the tool's output as a string: json.dumps(result), not the dict itself. {READ[api]}.",
+             mistake="output_not_string")
     value, error = expected(call)
     if error is None:
         try:
@@ -129,19 +138,21 @@ def check_content(api: str, call: Call, result: ToolResult, where: str) -> None:
         if got != value:
             fail(f"{where}: the answer to {call.label} says {text!r},",
                  f"but the tool returns {json.dumps(value)}. Did you pair each result with the wrong id? "
-                 "Run the tool named in *that* call with *its* arguments and send json.dumps(result).")
+                 "Run the tool named in *that* call with *its* arguments and send json.dumps(result).",
+                 mistake="wrong_output")
         if api == "anthropic" and result.is_error:
             fail(f"{where}: the answer to {call.label} is marked is_error=True, but the tool succeeded. "
-                 "Only set is_error for calls whose tool raised.")
+                 "Only set is_error for calls whose tool raised.", mistake="is_error_on_success")
         return
     if not text.strip():
         fail(f"{where}: the tool for {call.label} raised ({error}), and your answer to it is empty.",
-             "Send an error result the model can read, e.g. json.dumps({'error': str(exc)}).")
+             "Send an error result the model can read, e.g. json.dumps({'error': str(exc)}).",
+             mistake="empty_error_result")
     if api == "anthropic" and not result.is_error:
         fail(f"{where}: the tool for {call.label} raised ({error}); your tool_result says {text!r} "
              "but is not marked as an error.",
              "Add \"is_error\": True to that tool_result block so Claude knows the call failed "
-             "(reread 'When a tool fails').")
+             "(reread 'When a tool fails').", mistake="is_error_missing")
 
 
 def check_answers(api: str, calls: list[Call], body: dict[str, Any], where: str) -> None:
@@ -152,9 +163,10 @@ def check_answers(api: str, calls: list[Call], body: dict[str, Any], where: str)
         mine = [r for r in found if r.id == call.id]
         if not mine:
             fail(f"{where}: the model made {len(calls)} call(s) ({_ids(ids)}) but your request never answered "
-                 f"{call.label}.", f"Answer every id. {READ[api]}.")
+                 f"{call.label}.", f"Answer every id. {READ[api]}.", mistake="unanswered_call")
         if len(mine) > 1:
-            fail(f"{where}: your request answers {call.label} {len(mine)} times. Send exactly one result per id.")
+            fail(f"{where}: your request answers {call.label} {len(mine)} times. Send exactly one result per id.",
+                 mistake="duplicate_answer")
         check_content(api, call, mine[0], where)
 
 
@@ -188,7 +200,7 @@ def diagnose_refusal(session: ReplaySession, index: int) -> str:
         if any(field(it, "role") == "tool" for it in items):
             fail(*lines, "You sent Chat Completions messages ({'role': 'tool', 'tool_call_id': ...}) to the "
                  "Responses API. Responses takes input items {'type': 'function_call_output', 'call_id': ..., "
-                 f"'output': ...}}. {READ['responses']}.")
+                 f"'output': ...}}. {READ['responses']}.", mistake="chat_messages_to_responses", rule=e.rule)
     sent = [r.id for r in results_in(body)]
     mine = [i for i in sent if i in ids]
     unknown = [i for i in sent if i not in ids and i not in _all_call_ids(session)]
@@ -235,7 +247,7 @@ def check_log(client: Any, *, exc: BaseException | None = None, label: str = "")
         fail(where0 + f"Your code raised {type(exc).__name__}: {exc}",
              "A failing tool must not crash the loop: catch the exception and send it back as an error result "
              "(reread 'When a tool fails')." if isinstance(exc, toolbox.ToolError) else
-             where_raised(exc))
+             where_raised(exc), mistake=_raised(exc, "loop_crashed"))
     rnd = 0
     for k, e in enumerate(s.log):
         if e.kind != "played":
@@ -249,23 +261,25 @@ def check_log(client: Any, *, exc: BaseException | None = None, label: str = "")
             fail(where0 + f"In round {rnd} the model asked for {len(calls)} tool call(s) "
                  f"({'; '.join(c.label for c in calls)}), but your code never sent their results back.",
                  "The loop must keep going until the model answers without tool calls (Chat: finish_reason "
-                 "'stop'; Responses: no function_call items; Anthropic: stop_reason 'end_turn').")
+                 "'stop'; Responses: no function_call items; Anthropic: stop_reason 'end_turn').",
+                 mistake="stopped_early")
         nxt = s.log[k + 1]
         if nxt.kind == "api_error":
-            fail(where0 + diagnose_refusal(s, k + 1))
+            fail(where0 + diagnose_refusal(s, k + 1), mistake="api_refused", rule=s.log[k + 1].rule)
         check_answers(api, calls, nxt.body if isinstance(nxt.body, dict) else {}, where0 + f"round {rnd}")
     for k, e in enumerate(s.log):
         if e.kind == "api_error":
-            fail(where0 + diagnose_refusal(s, k))
+            fail(where0 + diagnose_refusal(s, k), mistake="api_refused", rule=e.rule)
         if e.kind == "mismatch":
             fail(where0 + "The replay did not recognise one of your requests. Send exactly the model, tools and "
-                 "conversation you were given, plus the assistant turn and your results.", e.message)
+                 "conversation you were given, plus the assistant turn and your results.", e.message,
+                 mistake="replay_mismatch")
     if any(e.kind == "exhausted" for e in s.log):
         fail(where0 + "Your code called the model again after it had finished (its last answer asked for no "
              "tools). Stop the loop when there are no tool calls left and return the text.",
-             next(e.message for e in s.log if e.kind == "exhausted"))
+             next(e.message for e in s.log if e.kind == "exhausted"), mistake="called_after_done")
     if not s.finished:
-        fail(where0 + "The conversation is not finished: the model still expected more turns.")
+        fail(where0 + "The conversation is not finished: the model still expected more turns.", mistake="not_finished")
 
 
 def _is_api_error(exc: BaseException) -> bool:
@@ -276,6 +290,7 @@ def _is_api_error(exc: BaseException) -> bool:
 
 # --------------------------------------------------------------------------- exercise checks
 
+@graded
 def check_run_tool(run_tool: Callable[..., Any], cases: list[tuple[str, Any]]) -> None:
     """``run_tool(name, arguments) -> (text, is_error)`` for successes, tool errors and bad input."""
     for name, arguments in cases:
@@ -289,31 +304,35 @@ def check_run_tool(run_tool: Callable[..., Any], cases: list[tuple[str, Any]]) -
         if exc is not None:
             fail(f"{shown} raised {type(exc).__name__}: {exc}.",
                  "run_tool must never raise: catch the exception and return (error text, True) so the model "
-                 "reads what failed (reread 'When a tool fails').")
+                 "reads what failed (reread 'When a tool fails').", mistake=_raised(exc, "run_tool_raised"))
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
-            fail(f"{shown} returned {got!r}; return a pair (text, is_error).")
+            fail(f"{shown} returned {got!r}; return a pair (text, is_error).", mistake="run_tool_not_pair")
         text, is_error = got
         if not isinstance(text, str):
-            fail(f"{shown} returned text={text!r}: the API wants a string, e.g. json.dumps(result).")
+            fail(f"{shown} returned text={text!r}: the API wants a string, e.g. json.dumps(result).",
+                 mistake="run_tool_not_string")
         if error is None:
             if is_error:
-                fail(f"{shown} says is_error=True, but this tool call succeeds.")
+                fail(f"{shown} says is_error=True, but this tool call succeeds.", mistake="is_error_on_success")
             try:
                 parsed = json.loads(text)
             except ValueError:
                 parsed = None
             if parsed != value:
                 fail(f"{shown} returned {text!r}; expected the tool's result as JSON: {json.dumps(value)}.",
-                     "Arguments arrive as a JSON string (Chat, Responses) or a dict (Anthropic): accept both.")
+                     "Arguments arrive as a JSON string (Chat, Responses) or a dict (Anthropic): accept both.",
+                     mistake="wrong_output")
             continue
         if is_error is not True:
             fail(f"{shown}: the tool raises {type(error).__name__}: {error}, but run_tool returned "
-                 f"is_error={is_error!r}. Return True as the second item when the tool fails.")
+                 f"is_error={is_error!r}. Return True as the second item when the tool fails.",
+                 mistake="is_error_missing")
         if not text.strip():
-            fail(f"{shown}: the error text is empty. Say what went wrong, e.g. json.dumps({{'error': str(exc)}}).")
+            fail(f"{shown}: the error text is empty. Say what went wrong, e.g. json.dumps({{'error': str(exc)}}).",
+                 mistake="empty_error_result")
         if isinstance(error, toolbox.ToolError) and str(error) not in text:
             fail(f"{shown} returned {text!r}; it should include the tool's own message ({str(error)!r}) so the "
-                 "model can tell the user what failed.")
+                 "model can tell the user what failed.", mistake="error_text_lost")
     print(f"ok  run_tool: {len(cases)} calls")
 
 
@@ -339,6 +358,7 @@ def _as_dict(x: Any) -> Any:
     return x.model_dump(exclude_none=True) if hasattr(x, "model_dump") else x
 
 
+@graded
 def check_chat_turn(build: Callable[[Any], Any], client: Any, *, append: str = "object") -> None:
     """Ask once, answer with ``build(message)``, send; ``append`` is how the assistant turn is added."""
     req = first_request(client)
@@ -346,36 +366,42 @@ def check_chat_turn(build: Callable[[Any], Any], client: Any, *, append: str = "
     msg = completion.choices[0].message
     results, exc = run(build, msg)
     if exc is not None:
-        fail(f"chat_tool_messages(message) raised {type(exc).__name__}: {exc}", _crash_hint(exc))
+        fail(f"chat_tool_messages(message) raised {type(exc).__name__}: {exc}", _crash_hint(exc),
+             mistake=_raised(exc, "builder_raised"))
     if not isinstance(results, list):
-        fail(f"chat_tool_messages returned {type(results).__name__}; return a list with one tool message per call.")
+        fail(f"chat_tool_messages returned {type(results).__name__}; return a list with one tool message per call.",
+             mistake="builder_not_list")
     for r in results:
         r = _as_dict(r)
         if field(r, "role") != "tool":
             fail(f"chat_tool_messages returned {r!r}: every item must be {{'role': 'tool', 'tool_call_id': ..., "
-                 f"'content': ...}}. {READ['chat']}.")
+                 f"'content': ...}}. {READ['chat']}.", mistake="not_tool_message")
     assistant = {"object": msg, "dump": msg.model_dump(exclude_none=True)}[append]
     _, sent_exc = run(client.chat.completions.create, **{**req, "messages": req["messages"] + [assistant, *results]})
     check_log(client, exc=sent_exc)
     print(f"ok  [{session_of(client).name}] every call answered")
 
 
+@graded
 def check_responses_turn(build: Callable[[Any], Any], client: Any, *, chain: str = "previous_response_id") -> None:
     """Ask once, answer with ``build(response)``, send with ``previous_response_id`` or by resending items."""
     req = first_request(client)
     response = client.responses.create(**req)
     items, exc = run(build, response)
     if exc is not None:
-        fail(f"responses_tool_outputs(response) raised {type(exc).__name__}: {exc}", _crash_hint(exc))
+        fail(f"responses_tool_outputs(response) raised {type(exc).__name__}: {exc}", _crash_hint(exc),
+             mistake=_raised(exc, "builder_raised"))
     if not isinstance(items, list):
-        fail(f"responses_tool_outputs returned {type(items).__name__}; return a list of function_call_output items.")
+        fail(f"responses_tool_outputs returned {type(items).__name__}; return a list of function_call_output items.",
+             mistake="builder_not_list")
     for it in map(_as_dict, items):
         if field(it, "role") == "tool" or "tool_call_id" in (it if isinstance(it, dict) else {}):
             fail(f"responses_tool_outputs returned {it!r}: that is the Chat Completions format. The Responses API "
                  "takes {'type': 'function_call_output', 'call_id': ..., 'output': ...} input items. "
-                 f"{READ['responses']}.")
+                 f"{READ['responses']}.", mistake="chat_format_for_responses")
         if field(it, "type") != "function_call_output":
-            fail(f"responses_tool_outputs returned {it!r}: every item must have type 'function_call_output'.")
+            fail(f"responses_tool_outputs returned {it!r}: every item must have type 'function_call_output'.",
+                 mistake="not_function_call_output")
     if chain == "previous_response_id":
         nxt = {**{k: v for k, v in req.items() if k != "input"}, "previous_response_id": response.id, "input": items}
     else:
@@ -386,25 +412,29 @@ def check_responses_turn(build: Callable[[Any], Any], client: Any, *, chain: str
     print(f"ok  [{session_of(client).name}] every call answered")
 
 
+@graded
 def check_claude_turn(build: Callable[[Any], Any], client: Any) -> None:
     """Ask once, answer with ``build(message)`` (one user message of tool_result blocks), send."""
     req = first_request(client)
     message = client.messages.create(**req)
     reply, exc = run(build, message)
     if exc is not None:
-        fail(f"claude_tool_results(message) raised {type(exc).__name__}: {exc}", _crash_hint(exc, "a tool_result with is_error=True"))
+        fail(f"claude_tool_results(message) raised {type(exc).__name__}: {exc}", _crash_hint(exc, "a tool_result with is_error=True"),
+             mistake=_raised(exc, "builder_raised"))
     if isinstance(reply, list):
         fail("claude_tool_results returned a list. Return ONE user message: "
-             "{'role': 'user', 'content': [tool_result blocks...]}. " + READ["anthropic"] + ".")
+             "{'role': 'user', 'content': [tool_result blocks...]}. " + READ["anthropic"] + ".",
+             mistake="results_as_list")
     if field(reply, "role") != "user" or not isinstance(field(reply, "content"), list):
         fail(f"claude_tool_results returned {reply!r}; expected {{'role': 'user', 'content': [...tool_result "
-             "blocks...]}.")
+             "blocks...]}.", mistake="not_user_message")
     assistant = {"role": "assistant", "content": message.content}
     _, sent_exc = run(client.messages.create, **{**req, "messages": req["messages"] + [assistant, reply]})
     check_log(client, exc=sent_exc)
     print(f"ok  [{session_of(client).name}] every call answered")
 
 
+@graded
 def check_loop(agent: Callable[..., Any], client: Any, **kwargs: Any) -> None:
     """Run a whole agent loop on the scenario's first request; grade the log and the returned text."""
     req = first_request(client)
@@ -418,7 +448,7 @@ def check_loop(agent: Callable[..., Any], client: Any, **kwargs: Any) -> None:
     want = final_text(client)
     if result != want:
         fail(f"[{session_of(client).name}] Your loop answered every call and stopped at the right time, but "
-             f"returned {result!r}.", f"Return the model's final text: {want!r}.")
+             f"returned {result!r}.", f"Return the model's final text: {want!r}.", mistake="wrong_return")
     print(f"ok  [{session_of(client).name}] the loop finished and returned the final text")
 
 

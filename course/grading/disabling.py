@@ -20,6 +20,7 @@ from ..clients import anthropic_client, openai_client
 from ..clock import SimClock, second_look
 from ..policy import DEPENDENT_ARGUMENTS, MUTATING, READ_ONLY
 from ..replay import session_of
+from .failures import graded
 from .unwritten import reports_unwritten
 
 PROMPT_ONLY = ("A sentence in the prompt ('call one tool at a time') is a request the model may ignore, not a "
@@ -151,6 +152,7 @@ def _judge_openai(client: Any, fname: str, crash: BaseException | None, scenario
         raise AssertionError(f"[{scenario}] the conversation stopped early: the replay still had model calls to play.")
 
 
+@graded
 def check_openai_serial(chat_fn: Callable[..., Any], responses_fn: Callable[..., Any],
                         scenarios: Iterable[tuple[str, str]] = (("chat", "chat_booking_serial"),
                                                                 ("responses", "responses_booking_serial"))) -> None:
@@ -170,6 +172,7 @@ def check_openai_serial(chat_fn: Callable[..., Any], responses_fn: Callable[...,
         print(f"ok  {name}: {len(counts)} requests, each with parallel_tool_calls=false; tool calls per turn {counts}")
 
 
+@graded
 def check_claude_serial(fn: Callable[..., Any], scenarios: Iterable[str] = ("claude_booking_serial",)) -> None:
     """Every request must carry tool_choice with disable_parallel_tool_use=True and keep the tool_choice type."""
     for name in scenarios:

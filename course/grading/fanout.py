@@ -26,6 +26,7 @@ from ..clock import HANG, Fail, SimClock, second_look
 from ..recording import load
 from ..replay import session_of
 from ..wire import calls_in
+from .failures import graded
 
 LATENCIES: dict[str, Any] = {
     "get_weather": {"Tokyo": 800, "London": 900, "Paris": 700, "New York": 1000, "Sydney": 1100,
@@ -175,6 +176,7 @@ DEFAULT_RUN = [("get_stock_price", {"ticker": "AAPL"}), ("get_weather", {"city":
                ("get_weather", {"city": "London"})]
 
 
+@graded
 @second_look
 async def check_run_calls(fn: Callable[..., Any], scenario: str | None = None, *,
                           pairs: list[tuple[str, dict[str, Any]]] | None = None, verbose: bool = True) -> None:
@@ -196,6 +198,7 @@ SAFE_DEFAULT = [("get_weather", {"city": "Tokyo"}), ("get_weather", {"city": "At
                 ("get_stock_price", {"ticker": "SLOW"}), ("get_stock_price", {"ticker": "AAPL"})]
 
 
+@graded
 @second_look
 async def check_safe(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[str, Any]]] | None = None,
                      timeout: float = 0.2, verbose: bool = True) -> None:
@@ -229,6 +232,7 @@ async def check_safe(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[str,
 CAP_DEFAULT = [("get_weather", {"city": c}) for c in ["Tokyo", "London", "Paris", "New York", "Sydney"]]
 
 
+@graded
 @second_look
 async def check_capped(fn: Callable[..., Any], *, limit: int = 2, pairs: list[tuple[str, dict[str, Any]]] | None = None,
                        verbose: bool = True) -> None:
@@ -256,6 +260,7 @@ async def check_capped(fn: Callable[..., Any], *, limit: int = 2, pairs: list[tu
         print(f"ok: peak {peak} (limit {limit}), {clock.elapsed:.0f} ms virtual (serial {serial:.0f} ms)")
 
 
+@graded
 @second_look
 async def check_threads(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[str, Any]]] | None = None,
                         verbose: bool = True) -> None:
@@ -280,6 +285,7 @@ AGENT_QUESTIONS = {
 }
 
 
+@graded
 @second_look
 async def check_agent(fn: Callable[..., Any], scenario: str = "fanout_weather_stock", *, verbose: bool = True) -> None:
     """Exercise 5: ``await fn(client, question, tools)`` runs the whole async loop; each turn's tools concurrently."""

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from ..clients import anthropic_client, openai_client
 from ..recording import load
 from ..wire import calls_in
+from .failures import graded
 
 API = {"/v1/chat/completions": "Chat Completions", "/v1/responses": "Responses", "/v1/messages": "Anthropic Messages"}
 
@@ -210,6 +211,7 @@ def _run(fn: Callable[[Any], Any], arg: Any, where: str, streamed: bool) -> Any:
 # Checks called by the notebook's self-check and hidden-test cells
 # ---------------------------------------------------------------------------------------------------------------
 
+@graded
 def check_extract(fn: Callable[[Any], Any], *scenarios: str) -> None:
     """Exercise 1: ``fn(response)`` on every non-streamed turn of the scenarios."""
     for name in scenarios:
@@ -219,6 +221,7 @@ def check_extract(fn: Callable[[Any], Any], *scenarios: str) -> None:
             print(f"ok  {name} turn {n}: {len(calls_in(body))} call(s) — {describe(body)}")
 
 
+@graded
 def check_stream(fn: Callable[[Any], Any], *scenarios: str) -> None:
     """Exercises 2 and 3: ``fn(raw_event_stream)`` on every streamed turn of the scenarios."""
     for name in scenarios:
@@ -231,6 +234,7 @@ def check_stream(fn: Callable[[Any], Any], *scenarios: str) -> None:
             print(f"ok  {name} turn {n}: {len(calls_in(body))} call(s) assembled — {describe(body)}")
 
 
+@graded
 def check_counts(fn: Callable[[Any], Any], *scenarios: str) -> None:
     """Exercise 4: ``fn(trace)`` returns the number of tool calls on each turn."""
     for name in scenarios:

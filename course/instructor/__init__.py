@@ -10,6 +10,8 @@ Modules:
   into the gradebook by a single writer.
 - :mod:`~course.instructor.preprocessors`: nbgrader preprocessors: guarded execution (restores the course
   package before test cells, caps output) and feedback that hides hidden tests.
+- :mod:`~course.instructor.report`: the class report (pass rates, failures by protocol rule and by
+  check/mistake, heat map, the three mistakes to address next class) as one HTML page.
 - :mod:`~course.instructor.bench`: cost per submission against nbgrader's own floor.
 
 Command line: ``python -m course.instructor <command>`` (see ``--help``).
@@ -17,4 +19,4 @@ Command line: ``python -m course.instructor <command>`` (see ``--help``).
 
 from __future__ import annotations
 
-__all__ = ["paths", "generate", "nbg", "collect", "grading", "preprocessors", "bench"]
+__all__ = ["paths", "generate", "nbg", "collect", "grading", "preprocessors", "report", "bench"]

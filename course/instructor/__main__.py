@@ -1,6 +1,6 @@
 """``python -m course.instructor <command>``: the instructor's workflow, one command per step.
 
-Commands: generate, check-sync, release, collect, autograde, feedback, export, bench-grade.
+Commands: generate, check-sync, release, collect, autograde, feedback, export, report, bench-grade.
 Run any of them with ``--help``.  ``--root`` points at another nbgrader course root (default
 ``autograder/``), which the tests use to grade in a temporary copy.
 """
@@ -142,6 +142,20 @@ def _add_flags_column(csv_path: Path, store: Path) -> None:
             w.writerow([*row, flags.describe(by_key.get(key, []))])
 
 
+def cmd_report(layout: Layout, args: argparse.Namespace) -> int:
+    from . import report
+
+    try:
+        out, summary = report.write(layout, Path(args.out).resolve() if args.out else None)
+    except report.ReportError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 1
+    top = "; ".join(f"{r.extra['check']} {r.extra['mistake']}{' (' + r.extra['rule'] + ')' if r.extra['rule'] else ''}"
+                    f": {r.students} student(s)" for r in summary.top) or "none"
+    print(f"report: {out} ({len(summary.students)} student(s), {len(summary.columns)} exercise(s)); top: {top}")
+    return 0
+
+
 def cmd_bench(layout: Layout, args: argparse.Namespace) -> int:
     from . import bench
 
@@ -180,6 +194,9 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("export", help="nbgrader export to grades.csv")
     s.add_argument("--to")
     s.set_defaults(fn=cmd_export)
+    s = sub.add_parser("report", help="class report: pass rates, common failures, heat map -> class-report.html")
+    s.add_argument("--out", help="where to write the page (default: <root>/class-report.html)")
+    s.set_defaults(fn=cmd_report)
     s = sub.add_parser("bench-grade", help="cost per submission vs nbgrader's own floor")
     s.add_argument("--n", type=int, default=8)
     s.add_argument("--lesson")

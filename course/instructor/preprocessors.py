@@ -10,7 +10,8 @@
   outputs to ``AssertionError: <teaching message>`` (no traceback, which would quote hidden lines) and drops
   what they printed or displayed (a hidden check's output names its scenarios and data).  In *every* cell,
   output lines that quote a hidden-test line (12 or more non-space characters, teaching messages excepted)
-  are replaced by :data:`SCRUBBED`, whatever learner code printed.
+  are replaced by :data:`SCRUBBED`, whatever learner code printed; the class report's failure tags
+  (:mod:`course.grading.failures`) are dropped from every test cell.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from traitlets import Bool, Integer
 
 from . import flags as flagfile
 from .kernel_guard import IDENTITY_EXPR, INSTALL, RESTORE_EXPR, pin_expr, witness_expr
+from ..grading.failures import MIME as FAILURE_MIME
 from .paths import grade_id
 
 
@@ -274,6 +276,7 @@ class HideHiddenTests(NbGraderPreprocessor):
             scrub_outputs(cell.get("outputs", []), getattr(self, "_hidden", []))
         if not _is_test_cell(cell):
             return cell, resources
+        cell.outputs = [o for o in cell.get("outputs", []) if FAILURE_MIME not in o.get("data", {})]  # report tags
         clear = ClearHiddenTests(enforce_metadata=False)
         if not clear._remove_hidden_test_region(cell):
             return cell, resources
