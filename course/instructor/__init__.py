@@ -11,10 +11,12 @@ Modules:
 - :mod:`~course.instructor.preprocessors`: nbgrader preprocessors: guarded execution (restores the course
   package before test cells, caps output) and feedback that hides hidden tests.
 - :mod:`~course.instructor.bench`: cost per submission against nbgrader's own floor.
+- :mod:`~course.instructor.gradescope`: a Gradescope autograder zip per lesson, and the grader inside it.
+- :mod:`~course.instructor.classroom`: the visible checks of learner notebooks, for GitHub Classroom.
 
 Command line: ``python -m course.instructor <command>`` (see ``--help``).
 """
 
 from __future__ import annotations
 
-__all__ = ["paths", "generate", "nbg", "collect", "grading", "preprocessors", "bench"]
+__all__ = ["paths", "generate", "nbg", "collect", "grading", "preprocessors", "bench", "gradescope", "classroom"]
