@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 from course.instructor import gradescope, submissions
-from course.instructor.paths import Layout
+from course.instructor.paths import Layout, package_dir
 
 from hostile.fixture import CELLS, LESSON, build_course
 
@@ -189,3 +189,27 @@ def test_find_notebook_prefers_the_shallowest_and_skips_junk(tmp_path: Path) -> 
     shutil.rmtree(tmp_path / "a")
     with pytest.raises(FileNotFoundError, match=f"no notebook named {LESSON}.ipynb"):
         gradescope.find_notebook(tmp_path, LESSON)
+
+
+def test_a_real_lesson_bundle_holds_no_line_of_its_solutions(tmp_path: Path) -> None:
+    """Once on a real master (solutions with markers, support code in the course package)."""
+    from nbgrader.utils import is_solution
+
+    from course.instructor.generate import load_config, solution_notebook
+
+    lesson = "01-recognising"
+    layout = Layout.default()
+    bundle = gradescope.build(layout, lesson, tmp_path)
+    solved = solution_notebook(layout.master(lesson), load_config(layout))
+    shipped = b"".join(p.read_bytes() for p in [*package_dir().rglob("*"), REPO / "notebooks" / f"{lesson}.ipynb"]
+                       if p.is_file())        # what learners are given anyway
+    lines = {line.strip() for c in solved.cells if is_solution(c)
+             for line in c.source.splitlines()[1:] if len(line.strip()) > 20 and line.strip().encode() not in shipped}
+    assert len(lines) >= 4
+    with zipfile.ZipFile(bundle) as zf:
+        assert {n.split("/")[2] for n in zf.namelist() if n.startswith("autograder/source/")} == {lesson}
+        for name in zf.namelist():
+            data = zf.read(name)
+            assert b"BEGIN SOLUTION" not in data, name
+            leaked = [line for line in lines if line.encode() in data]
+            assert not leaked, f"{name} holds solution lines {leaked[:3]}"
