@@ -1,5 +1,7 @@
 # Instructor targets (issue 7). Included from the top-level Makefile; run from the repository root.
 #   make generate | check-sync | release | collect SUBMISSIONS=dir-or-zips | autograde | feedback | export | report | bench-grade
+#   make gradescope [LESSON=NN-name]   -> dist/gradescope/<lesson>.zip (every lesson without LESSON)
+#   make classroom [NOTEBOOKS="notebooks/01-recognising.ipynb ..."]   the visible checks, as GitHub Classroom runs them
 #   autograde: SANDBOX=on|off, JOBS=N, CELL_TIMEOUT=s, LIMIT=s per submission,
 #              SANDBOX_LIMITS="memory=2147483648,cpu_seconds=600" (see course/instructor/sandbox.py Limits)
 #   COURSE_ROOT=dir grades another nbgrader course root (the tests use temporary ones)
@@ -17,8 +19,10 @@ CELL_TIMEOUT ?=
 LIMIT ?=
 LESSON ?=
 SANDBOX_LIMITS ?=
+LESSON ?=
+NOTEBOOKS ?=
 
-.PHONY: generate check-sync release collect autograde feedback export report bench-grade
+.PHONY: generate check-sync release collect autograde feedback export report bench-grade gradescope classroom
 
 generate: install            ## notebooks/ and solutions/ from the masters in autograder/source/
 	$(INSTRUCTOR) generate
@@ -48,3 +52,9 @@ report: install              ## autograder/class-report.html: pass rates, common
 
 bench-grade: install         ## grading cost per submission of every lesson vs an empty notebook, same sandboxed pipeline (N copies; LESSON=one)
 	$(INSTRUCTOR) bench-grade --n $(N) $(if $(JOBS),--jobs $(JOBS)) $(if $(LESSON),--lesson $(LESSON))
+
+gradescope: install          ## Gradescope autograder zip per lesson -> dist/gradescope/<lesson>.zip (LESSON=NN-name for one)
+	$(INSTRUCTOR) gradescope $(LESSON)
+
+classroom: install           ## the visible checks of learner notebooks, as the GitHub Classroom workflow runs them
+	$(INSTRUCTOR) classroom $(NOTEBOOKS)

@@ -13,10 +13,13 @@ Modules:
 - :mod:`~course.instructor.report`: the class report (pass rates, failures by protocol rule and by
   check/mistake, heat map, the three mistakes to address next class) as one HTML page.
 - :mod:`~course.instructor.bench`: cost per submission against nbgrader's own floor.
+- :mod:`~course.instructor.gradescope`: a Gradescope autograder zip per lesson, and the grader inside it.
+- :mod:`~course.instructor.classroom`: the visible checks of learner notebooks, for GitHub Classroom.
 
 Command line: ``python -m course.instructor <command>`` (see ``--help``).
 """
 
 from __future__ import annotations
 
-__all__ = ["paths", "generate", "nbg", "collect", "grading", "preprocessors", "report", "bench"]
+__all__ = ["paths", "generate", "nbg", "collect", "grading", "preprocessors", "report", "bench", "gradescope",
+           "classroom"]

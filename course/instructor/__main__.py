@@ -1,6 +1,8 @@
 """``python -m course.instructor <command>``: the instructor's workflow, one command per step.
 
-Commands: generate, check-sync, release, collect, autograde, feedback, export, report, bench-grade.
+Commands: generate, check-sync, release, collect, autograde, feedback, export, report, bench-grade,
+gradescope (build the Gradescope bundles), gradescope-run / gradescope-check (inside the bundle),
+classroom (the visible checks of learner notebooks, for GitHub Classroom).
 Run any of them with ``--help``.  ``--root`` points at another nbgrader course root (default
 ``autograder/``), which the tests use to grade in a temporary copy.
 """
@@ -162,6 +164,43 @@ def cmd_bench(layout: Layout, args: argparse.Namespace) -> int:
     return bench.main(layout, n=args.n, lesson=args.lesson, jobs=args.jobs)
 
 
+def cmd_gradescope(layout: Layout, args: argparse.Namespace) -> int:
+    from . import gradescope
+
+    from .paths import repo_root
+
+    out = Path(args.out).resolve() if args.out else repo_root() / "dist" / "gradescope"
+    for lesson in _lessons(layout, args.lessons):
+        t = time.perf_counter()
+        path = gradescope.build(layout, lesson, out)
+        print(f"gradescope: {lesson} -> {path} ({path.stat().st_size // 1024} KiB, {time.perf_counter() - t:.1f} s)")
+    return 0
+
+
+def cmd_gradescope_run(layout: Layout, args: argparse.Namespace) -> int:
+    from . import gradescope
+
+    return gradescope.main(Path(args.gradescope_root) if args.gradescope_root else None)
+
+
+def cmd_gradescope_check(layout: Layout, args: argparse.Namespace) -> int:
+    from . import gradescope
+
+    root = Path(args.gradescope_root or "/autograder")
+    try:
+        print(f"gradescope-check: {gradescope.check(root)}")
+    except gradescope.BundleError as exc:
+        print(f"gradescope-check: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_classroom(layout: Layout, args: argparse.Namespace) -> int:
+    from . import classroom
+
+    return classroom.main([Path(p) for p in args.notebooks], timeout=args.timeout)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m course.instructor", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -202,6 +241,20 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--lesson")
     s.add_argument("--jobs", type=int, default=None)
     s.set_defaults(fn=cmd_bench)
+    s = sub.add_parser("gradescope", help="build dist/gradescope/<lesson>.zip, a Gradescope autograder per lesson")
+    s.add_argument("lessons", nargs="*")
+    s.add_argument("--out", help="folder for the zips (default: dist/gradescope)")
+    s.set_defaults(fn=cmd_gradescope)
+    s = sub.add_parser("gradescope-run", help="inside the bundle: grade the submission, write results.json")
+    s.add_argument("--gradescope-root", help="the /autograder folder (default: $GRADESCOPE_ROOT or /autograder)")
+    s.set_defaults(fn=cmd_gradescope_run)
+    s = sub.add_parser("gradescope-check", help="inside the bundle: check it is complete (setup.sh runs it)")
+    s.add_argument("--gradescope-root")
+    s.set_defaults(fn=cmd_gradescope_check)
+    s = sub.add_parser("classroom", help="run the visible checks of learner notebooks; exit 1 if any fails")
+    s.add_argument("notebooks", nargs="*", help="default: notebooks/*.ipynb")
+    s.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    s.set_defaults(fn=cmd_classroom)
     return p
 
 
