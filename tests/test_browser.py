@@ -233,3 +233,14 @@ def test_lesson3_explorer_answers_a_click_and_a_slider_drag(learner: LabPage, co
     page.mouse.move(box["x"] + box["width"] / 2 + 120, box["y"] + box["height"] / 2, steps=8)
     page.mouse.up()
     changed_from(clicked)
+
+
+def test_browser_deps_stops_naming_the_command_when_it_cannot_install(tmp_path: Path) -> None:
+    """`make test` depends on `make browser-deps`: a missing Chromium it cannot install stops it, never a skip."""
+    import subprocess
+
+    missing = tmp_path / "no-chromium"
+    done = subprocess.run(["make", "-s", "--no-print-directory", "browser-deps", f"CHROMIUM={missing}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"needs Chromium at {missing}" in done.stdout and "apt-get install -y chromium" in done.stdout, done.stdout
