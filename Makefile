@@ -8,18 +8,41 @@ STAMP  := $(VENV)/.installed-stamp
 export PATH := $(abspath $(BIN)):$(PATH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab lab-instructor browser-deps test scenarios check-scenarios bench clean-venv
+.PHONY: help install lock lab lab-instructor test sandbox-deps browser-deps scenarios check-scenarios rules-table bench \
+        clean-venv vendor-openapi
 
 help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $(STAMP)
+# Exact versions for everyone: requirements.lock (make lock) is what gets installed, with uv when it can be had
+# (the one on PATH, else UV_VERSION fetched into the venv by pip), with pip otherwise (or INSTALLER=pip).
+LOCK        := requirements.lock
+UV_VERSION  := 0.13.9
+INSTALLER   ?= auto
+# uv is on PATH (PATH starts with $(BIN)), or pip can fetch the pinned one into the venv
+HAVE_UV      = test "$(INSTALLER)" != pip && { command -v uv >/dev/null 2>&1 || $(BIN)/python -m pip install "uv==$(UV_VERSION)"; }
 
-install: $(STAMP)  ## Create .venv with everything the course needs
+$(STAMP): $(LOCK) pyproject.toml
+	@echo "==> [1/3] Creating $(VENV) with $$($(PYTHON) --version)"
+	$(PYTHON) -m venv $(VENV)
+	@echo "==> [2/3] Installing the locked versions from $(LOCK) (the first run downloads them all)"
+	@if $(HAVE_UV); then \
+	  set -x; uv pip install --python $(BIN)/python -r $(LOCK) && uv pip install --python $(BIN)/python --no-deps -e .; \
+	else \
+	  echo "    installing with pip (slower): uv was not available, or INSTALLER=pip"; \
+	  set -x; $(BIN)/python -m pip install -r $(LOCK) && $(BIN)/python -m pip install --no-deps -e .; \
+	fi
+	@echo "==> [3/3] Done: $(VENV) matches $(LOCK)"
+	@touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv with the exact versions in requirements.lock
+
+lock:  ## Re-resolve requirements.lock from pyproject.toml and regenerate environment.yml (LOCK_ARGS=--upgrade to move every pin forward)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/uv --version 2>/dev/null | grep -qx "uv $(UV_VERSION).*" || $(BIN)/python -m pip install "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version $$($(PYTHON) -m course.conda_env --python-version) \
+	  --custom-compile-command "make lock" -o $(LOCK) $(LOCK_ARGS)
+	$(PYTHON) -m course.conda_env
 
 # The learner's lab: repository root, README as the start page, no nbgrader UI, no news (.jupyter-learner/).
 lab: install  ## Open the course in JupyterLab (offline, no keys), on the README
@@ -43,7 +66,17 @@ browser-deps:  ## Debian's chromium for the browser test (installed with apt-get
 	  exit 1; \
 	fi
 
-test: install browser-deps  ## Run every test (offline; fails loudly if anything touches the network)
+sandbox-deps:  ## bubblewrap for sandboxed grading (installed with apt-get when root on Linux; else says how)
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(uname)" = Linux ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing bubblewrap (sandboxed grading) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	  else \
+	    echo "The grading sandbox tests need bubblewrap. Run:  sudo apt-get install bubblewrap"; \
+	    echo "(macOS: run the tests in a Linux container or on the course's Linux JupyterHub server)"; exit 2; \
+	  fi; }
+
+test: install sandbox-deps browser-deps  ## Run every test (offline; fails loudly if anything touches the network)
 	COURSE_REPLAY_TIME_SCALE=0 COURSE_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -q
 
 scenarios: install  ## Re-author every scenario recording from course/authoring
@@ -52,8 +85,15 @@ scenarios: install  ## Re-author every scenario recording from course/authoring
 check-scenarios: install  ## Fail if a recording is out of date with its authoring module
 	$(BIN)/python -m course.authoring check
 
+rules-table: install  ## Rewrite README's table of emulated API refusals from course/protocol
+	$(BIN)/python -m course.protocol readme README.md
+
 bench: install  ## Replay cost per request vs a bare httpx2.MockTransport (target ratio <= 1.3)
 	$(BIN)/python -m course.bench
+
+vendor-openapi: install  ## Re-vendor the OpenAPI schemas the tests validate against: make vendor-openapi SPEC=openapi.json
+	@test -n "$(SPEC)" || { echo "usage: make vendor-openapi SPEC=path/to/openai-openapi.json (OpenAI's full spec)" >&2; exit 2; }
+	$(BIN)/python -m course.authoring.openapi_subset "$(SPEC)"
 
 clean-venv:  ## Remove the virtual environment
 	rm -rf $(VENV)

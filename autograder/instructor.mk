@@ -1,13 +1,22 @@
 # Instructor targets (issue 7). Included from the top-level Makefile; run from the repository root.
 #   make generate | check-sync | release | collect SUBMISSIONS=dir-or-zips | autograde | feedback | export | bench-grade
+#   autograde: SANDBOX=on|off, JOBS=N, CELL_TIMEOUT=s, LIMIT=s per submission,
+#              SANDBOX_LIMITS="memory=2147483648,cpu_seconds=600" (see course/instructor/sandbox.py Limits)
+#   COURSE_ROOT=dir grades another nbgrader course root (the tests use temporary ones)
 # Everything runs with the project venv's bin/ first on PATH: nbgrader shells out to `alembic`.
 
 VENV ?= .venv
 INSTRUCTOR_PY := $(abspath $(VENV))/bin/python
-INSTRUCTOR := PATH="$(abspath $(VENV))/bin:$$PATH" COURSE_REPLAY_TIME_SCALE=0 $(INSTRUCTOR_PY) -m course.instructor
+COURSE_ROOT ?=
+INSTRUCTOR := PATH="$(abspath $(VENV))/bin:$$PATH" COURSE_REPLAY_TIME_SCALE=0 $(INSTRUCTOR_PY) -m course.instructor$(if $(COURSE_ROOT), --root $(COURSE_ROOT))
 SUBMISSIONS ?=
 JOBS ?=
 N ?= 8
+SANDBOX ?= on
+CELL_TIMEOUT ?=
+LIMIT ?=
+LESSON ?=
+SANDBOX_LIMITS ?=
 
 .PHONY: generate check-sync release collect autograde feedback export bench-grade
 
@@ -24,8 +33,9 @@ collect: install             ## SUBMISSIONS=<dir of <student>/ folders and/or <s
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make collect SUBMISSIONS=path/to/handins"; exit 2; }
 	$(INSTRUCTOR) collect "$(SUBMISSIONS)"
 
-autograde: install           ## grade every submission, in parallel, into autograder/gradebook.db
-	$(INSTRUCTOR) autograde $(if $(JOBS),--jobs $(JOBS))
+autograde: install           ## grade every submission, each kernel sandboxed (SANDBOX=off: no isolation)
+	SANDBOX_LIMITS="$(SANDBOX_LIMITS)" $(INSTRUCTOR) autograde --sandbox $(SANDBOX) $(if $(JOBS),--jobs $(JOBS)) \
+	  $(if $(CELL_TIMEOUT),--cell-timeout $(CELL_TIMEOUT)) $(if $(LIMIT),--limit $(LIMIT))
 
 feedback: install            ## autograder/feedback/<student>/<lesson>/<lesson>.html, hidden tests hidden
 	$(INSTRUCTOR) feedback
@@ -33,5 +43,5 @@ feedback: install            ## autograder/feedback/<student>/<lesson>/<lesson>.
 export: install              ## autograder/grades.csv
 	$(INSTRUCTOR) export
 
-bench-grade: install         ## cost per submission vs nbgrader's own floor (N copies each)
-	$(INSTRUCTOR) bench-grade --n $(N) $(if $(JOBS),--jobs $(JOBS))
+bench-grade: install         ## grading cost per submission of every lesson vs an empty notebook, same sandboxed pipeline (N copies; LESSON=one)
+	$(INSTRUCTOR) bench-grade --n $(N) $(if $(JOBS),--jobs $(JOBS)) $(if $(LESSON),--lesson $(LESSON))

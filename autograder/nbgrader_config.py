@@ -50,3 +50,9 @@ c.GenerateFeedback.preprocessors = [
     "course.instructor.preprocessors.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Sandboxed grading (course/instructor/sandbox.py): the kernel has no network, so nbgrader reaches it over
+# ipc sockets in the job's own folder (set by the grader; unused when grading without the sandbox).
+if os.environ.get("COURSE_SANDBOX") and os.environ.get("JUPYTER_RUNTIME_DIR"):
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], "k")

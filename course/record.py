@@ -1,34 +1,36 @@
 """Record mode for instructors: turn live exchanges into a recording, safely.
 
 Only allow-listed headers are kept (never ``authorization``, ``x-api-key``, cookies or
-organisation headers), and :func:`save` scans the whole file text for anything
-key-like, refusing to write it on a hit.
+organisation headers), and :func:`save` scans the whole recording with :mod:`course.secret_scan`
+(headers, request and response bodies, and each stream's deltas joined) plus the keys in this
+environment, refusing to write it on a hit: :class:`SecretFound` names the field path and the kind of
+secret, never any character of it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import recording, sse
+from . import recording, secret_scan, sse
 
 REQUEST_HEADERS = {"content-type", "anthropic-version", "anthropic-beta", "openai-beta"}
 RESPONSE_HEADERS = {"content-type", "x-request-id", "request-id", "openai-processing-ms"}
-SECRET_PATTERNS = [
-    re.compile(r"sk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_\-]{16,}"),
-    re.compile(r"Bearer\s+[A-Za-z0-9._\-]{16,}", re.I),
-    re.compile(r"\b(?:x-api-key|authorization|api[_-]?key)\"?\s*[:=]\s*\"?[A-Za-z0-9._\-]{16,}", re.I),
-]
+ENV_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 
 
 class SecretFound(ValueError):
-    """A recording would contain something key-like; nothing was written."""
+    """A recording would contain a secret; nothing was written.  ``findings`` say where and what kind
+    (never any character of the secret)."""
+
+    def __init__(self, message: str, findings: list[secret_scan.Finding]) -> None:
+        self.findings = findings
+        super().__init__(message)
 
 
 @dataclass
@@ -93,23 +95,21 @@ def _timed_events(chunks: list[tuple[float, bytes]]) -> list[dict[str, Any]]:
     return events
 
 
-def find_secrets(text: str) -> list[str]:
-    """Key-like strings in ``text``: known patterns, plus the actual keys in this environment."""
-    hits = [m.group(0) for p in SECRET_PATTERNS for m in p.finditer(text)]
-    for env in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
-        key = os.environ.get(env)
-        if key and len(key) >= 8 and key in text:
-            hits.append(f"the value of ${env}")
-    return hits
+def find_secrets(doc: Any) -> list[secret_scan.Finding]:
+    """Secrets in a recording document (:mod:`course.secret_scan`), plus the actual keys in this environment."""
+    known = tuple((f"the value of ${env}", os.environ.get(env, "")) for env in ENV_KEYS
+                  if len(os.environ.get(env, "")) >= 8)
+    return secret_scan.scan_recording(doc, known)
 
 
 def save(path: Path, doc: dict[str, Any]) -> Path:
     """Check and write a recording; refuse if it is malformed or holds anything key-like."""
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    hits = find_secrets(text)
+    hits = find_secrets(json.loads(text))
     if hits:
-        shown = ", ".join(h[:12] + "…" for h in hits[:3])
-        raise SecretFound(f"refusing to write {path}: it contains key-like text ({shown}). Nothing was saved.")
+        shown = "; ".join(str(h) for h in hits[:10]) + (f"; and {len(hits) - 10} more" if len(hits) > 10 else "")
+        raise SecretFound(f"refusing to write {path}: it contains {len(hits)} secret(s) ({shown}). "
+                          "Nothing was saved.", hits)
     recording.parse(json.loads(text), path)
     path = Path(path)
     path.write_text(text, encoding="utf-8")

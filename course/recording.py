@@ -150,13 +150,28 @@ def _interaction(need: "_Checker", i: int, it: Any, defaults: dict[str, Any]) ->
     if has_json == has_sse:
         raise RecordingError(need.file, f"{at}.response", "needs exactly one of 'json' or 'sse'")
     sse = None
+    if has_json:
+        _body(need, resp["json"], f"{at}.response.json")
     if has_sse:
         sse = need.type(resp["sse"], f"{at}.response.sse", list)
+        if not sse:
+            raise RecordingError(need.file, f"{at}.response.sse", "is empty: a stream needs at least one event")
         for k, ev in enumerate(sse):
             need.type(ev, f"{at}.response.sse[{k}]", dict)
             if "data" not in ev:
                 raise RecordingError(need.file, f"{at}.response.sse[{k}].data", "missing")
+            if not isinstance(ev["data"], (dict, str)):
+                raise RecordingError(need.file, f"{at}.response.sse[{k}].data",
+                                     f"expected object or string, found {type(ev['data']).__name__}")
             need.number(ev.get("dt_ms", 0), f"{at}.response.sse[{k}].dt_ms")
+        try:
+            folded = fold(sse)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as e:
+            raise RecordingError(need.file, f"{at}.response.sse",
+                                 f"its events do not add up to a response ({type(e).__name__}: {e})") from None
+        if not isinstance(folded, dict) or not folded:
+            raise RecordingError(need.file, f"{at}.response.sse",
+                                 "its events add up to no response object (no event carries the response)")
     match = {**defaults, **need.type(it.get("match", {}), f"{at}.match", dict)}
     mode = match.get("tool_output", "json")
     if mode not in OUTPUT_MODES:
@@ -168,6 +183,20 @@ def _interaction(need: "_Checker", i: int, it: Any, defaults: dict[str, Any]) ->
         latency_ms=need.number(it.get("latency_ms", 0), f"{at}.latency_ms"), tool_output=mode,
         ignore=tuple(DEFAULT_IGNORE) + tuple(ignore),
     )
+
+
+def _body(need: "_Checker", body: Any, where: str) -> dict[str, Any]:
+    """A response body must be a non-empty JSON object (every endpoint here answers with one)."""
+    if not isinstance(body, dict):
+        raise RecordingError(need.file, where, f"expected a JSON object, found {_kind(body)}")
+    if not body:
+        raise RecordingError(need.file, where, "is empty: a response body holds at least one field")
+    return body
+
+
+def _kind(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null",
+            int: "number", float: "number"}.get(type(value), type(value).__name__)
 
 
 @dataclass

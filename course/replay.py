@@ -4,7 +4,7 @@ The course's client factories pass ``httpx2.Client(transport=ReplayTransport(ses
 to ``OpenAI``/``Anthropic`` as ``http_client``.  For every request the session:
 
 1. checks the tool-call protocol and, if the real API would refuse, answers with its
-   400 body (the cursor stays, so the learner can fix and retry);
+   error body (the cursor stays, so the learner can fix and retry);
 2. compares the normalised request with the next recorded one (strict order), and
    raises :class:`~course.errors.ReplayMismatch` with a diff if it differs;
 3. plays the recorded response: JSON after ``latency_ms``, or SSE events paced by
@@ -26,7 +26,7 @@ from typing import Any, AsyncIterator, Iterator, Literal
 import httpx2
 
 from . import protocol, sse
-from .errors import body_diff, mismatch_class
+from .errors import body_diff, bounded, key_diff, mismatch_class
 from .normalise import normalise
 from .recording import Interaction, Recording
 
@@ -69,6 +69,7 @@ class ReplaySession:
     played: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _expected: dict[int, Any] = field(default_factory=dict, repr=False)
+    _history: protocol.History | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -87,6 +88,13 @@ class ReplaySession:
     def kinds(self) -> list[str]:
         return [e.kind for e in self.log]
 
+    @property
+    def history(self) -> protocol.History:
+        """What the API would remember between this session's requests (Responses ids, store, reasoning)."""
+        if self._history is None:
+            self._history = protocol.History(self._calls_of_response)
+        return self._history
+
     def handle(self, method: str, path: str, raw: bytes) -> Plan:
         """Decide the answer to one request; raises ReplayMismatch when it is off the recording."""
         with self._lock:
@@ -96,7 +104,7 @@ class ReplaySession:
                 body = None
             if not isinstance(body, dict):
                 return self._mismatch(method, path, raw.decode(errors="replace"), None, "the request body is not a JSON object")
-            err = protocol.check(path, body, self._calls_of_response)
+            err = protocol.check(path, body, self.history)
             if err is not None:
                 self.log.append(Exchange("api_error", method, path, body, status=err.status, message=err.message))
                 rid = "request-id" if path.endswith("/messages") else "x-request-id"  # the header each SDK reads
@@ -106,6 +114,7 @@ class ReplaySession:
             if self.recording.order == "strict":
                 self.cursor = it.index + 1
             resp = it.response
+            self.history.record(path, body, resp.final_body)
             self.log.append(Exchange("played", method, path, body, it.index, resp.status, it.note, resp.final_body))
             return Plan(resp.status, dict(resp.headers), resp.json, resp.sse, it.latency_ms)
 
@@ -140,12 +149,15 @@ class ReplaySession:
             lines.append(f"The recording expects {it.method} {it.path}; your code sent {method} {path}.")
         elif it is not None:
             mode = it.tool_output
+            want, sent = normalise(path, it.request, mode, it.ignore), normalise(path, body, mode, it.ignore)
+            lines += ["Keys that differ (after normalising both sides):"]
+            lines += [f"  {k}" for k in key_diff(want, sent)]
             lines += [
                 "Differences after normalising both sides (nulls dropped, JSON arguments parsed, tool results "
                 "compared as a set by id):",
-                body_diff(normalise(path, it.request, mode, it.ignore), normalise(path, body, mode, it.ignore)),
+                body_diff(want, sent),
             ]
-        msg = "\n".join(lines)
+        msg = bounded("\n".join(lines))
         self.log.append(Exchange("mismatch", method, path, body, it.index if it else None, message=msg))
         raise mismatch_class(rec.provider)(msg)
 

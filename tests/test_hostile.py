@@ -1,70 +1,160 @@
-"""Hostile and broken submissions (tests/hostile/builders.py), graded together in one parallel run with a
-correct control, against the fixture lesson in a temporary course root.
+"""Hostile and broken submissions (tests/hostile/builders.py), graded together through ``make autograde`` on
+the fixture lesson in a temporary course root: once sandboxed (the default) and once with ``SANDBOX=off``.
 
-Each must be graded or rejected with a clear reason in bounded time; the control keeps full marks; the
-gradebook, the masters and the installed course package stay intact.
+Each must be graded or rejected with a clear reason in bounded time; the control keeps full marks and the
+blank submission graded beside the attacks keeps 0; the gradebook, the masters and the installed course
+package stay intact; sandboxed, each limit holds (the limit cases score only if they were stopped), nothing
+of the instructor is visible, and no process of a submission outlives its grading.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import os
+import socket
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from course.instructor import grading, nbg
+from course.instructor import grading, nbg, sandbox
 from course.instructor.paths import Layout, package_dir
 
 from hostile import builders
 from hostile.fixture import LESSON, build_course
 
+REPO = Path(__file__).resolve().parents[1]
 CELL_TIMEOUT = 10
 LIMIT = 90.0
 WATCHED = ["tools.py", "replay.py"]
+MODES = ["on", "off"]
 
 
 def _digest(paths: list[Path]) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
 
 
+def make_autograde(root: Path, mode: str, env: dict[str, str] | None = None,
+                   **variables: str) -> subprocess.CompletedProcess[str]:
+    """``make autograde`` on the course root ``root``, as an instructor would run it."""
+    args = [f"COURSE_ROOT={root}", f"SANDBOX={mode}", "JOBS=2", f"CELL_TIMEOUT={CELL_TIMEOUT}", f"LIMIT={LIMIT:.0f}",
+            *[f"{k}={v}" for k, v in variables.items()]]
+    return subprocess.run(["make", "-s", "autograde", *args], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=900)
+
+
+def read_report(root: Path) -> dict[str, dict[str, str]]:
+    with (root / "autograded" / "grading-report.csv").open(newline="") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def _uids_alive(lo: int, hi: int) -> list[int]:
+    alive = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if lo <= os.stat(f"/proc/{entry}").st_uid < hi:
+                    alive.append(int(entry))
+            except OSError:
+                pass
+    return alive
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root = build_course(tmp_path_factory.mktemp("hostile") / "course")
+def graded_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One ``make autograde`` run per mode, made on first use and shared by the module's tests."""
+    cache: dict[str, dict] = {}
+
+    def run(mode: str) -> dict:
+        if mode not in cache:
+            cache[mode] = _grade_all(mode, tmp_path_factory)
+        return cache[mode]
+
+    return {mode: (lambda m=mode: run(m)) for mode in MODES}
+
+
+def _grade_all(mode: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = build_course(tmp_path_factory.mktemp(f"hostile-{mode}") / "course")
     layout = Layout(root=root, notebooks=root / "nb", solutions=root / "sol")
     nbg.ensure_path()
     grading.ensure_assignments(layout, [LESSON])
-    cases = {c.name: c for c in (b(layout) for b in builders.ALL)}
+    cases = [b(layout) for b in builders.ALL] + builders.limit_cases(layout)
+    cases = {c.name: c for c in cases if mode in c.modes}
     for case in cases.values():
         builders.write(case, root / "submitted")
     watched = [package_dir() / w for w in WATCHED]
-    before = {"package": _digest(watched), "master": _digest([layout.master(LESSON)]),
-              "gradebook": _digest([layout.gradebook])}
+    before = {"package": _digest(watched), "master": _digest([layout.master(LESSON)])}
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
     t = time.perf_counter()
-    jobs = grading.grade(layout, grading.submissions(layout), cell_timeout=CELL_TIMEOUT, limit_s=LIMIT,
-                         tmp=tmp_path_factory.mktemp("grading"))
+    proc = make_autograde(root, mode, env={"PROBE_PORT": str(listener.getsockname()[1])})
     elapsed = time.perf_counter() - t
+    listener.close()
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     after = {"package": _digest(watched), "master": _digest([layout.master(LESSON)])}
-    return {"layout": layout, "cases": cases, "jobs": {j.student: j for j in jobs}, "before": before,
-            "after": after, "elapsed": elapsed, "scores": grading.scores(layout)}
+    return {"mode": mode, "layout": layout, "cases": cases, "report": read_report(root), "before": before,
+            "after": after, "elapsed": elapsed, "scores": grading.scores(layout), "stdout": proc.stdout,
+            "alive": _uids_alive(grading.UID_BASE, grading.UID_BASE + 10_000)}
 
 
-CASES = [b.__name__ for b in builders.ALL]
+ALL_CASES = [b.__name__ for b in builders.ALL] + list(builders.LIMIT_PROBES)
+SANDBOXED_CASES = ALL_CASES
+UNSANDBOXED_CASES = [c for c in ALL_CASES if c not in builders.SANDBOX_ONLY]
 
 
-@pytest.mark.parametrize("builder", CASES)
-def test_hostile_submission_is_graded_or_rejected(graded: dict, builder: str) -> None:
-    case = getattr(builders, builder)(graded["layout"])
-    job = graded["jobs"][case.name]
-    assert job.status == case.status, f"{case.name} ({case.why}): {job.status} {job.reason}"
-    assert case.reason in job.reason, f"{case.name}: reason {job.reason!r} should mention {case.reason!r}"
-    assert job.seconds < LIMIT, f"{case.name} took {job.seconds:.1f} s"
+def _by_builder(graded: dict, builder: str) -> builders.Case:
+    name = builder if builder in builders.LIMIT_PROBES else getattr(builders, builder)(graded["layout"]).name
+    return graded["cases"][name]
+
+
+@pytest.mark.parametrize("builder", SANDBOXED_CASES)
+def test_sandboxed_submission_is_graded_or_rejected(graded_on: dict, builder: str) -> None:
+    _check_case(graded_on, builder)
+
+
+@pytest.mark.parametrize("builder", UNSANDBOXED_CASES)
+def test_unsandboxed_submission_is_graded_or_rejected(graded_off: dict, builder: str) -> None:
+    _check_case(graded_off, builder)
+
+
+@pytest.fixture(scope="module")
+def graded_on(graded_runs: dict) -> dict:
+    return graded_runs["on"]()
+
+
+@pytest.fixture(scope="module")
+def graded_off(graded_runs: dict) -> dict:
+    return graded_runs["off"]()
+
+
+@pytest.fixture(params=MODES)
+def graded(request: pytest.FixtureRequest, graded_runs: dict) -> dict:
+    return graded_runs[request.param]()
+
+
+def _check_case(graded: dict, builder: str) -> None:
+    case = _by_builder(graded, builder)
+    status, expected, reason = case.expect(graded["mode"])
+    row = graded["report"][case.name]
+    assert row["status"] == status, f"{case.name} ({case.why}): {row['status']} {row['reason']}"
+    assert reason in row["reason"], f"{case.name}: reason {row['reason']!r} should mention {reason!r}"
+    assert float(row["seconds"]) < LIMIT, f"{case.name} took {row['seconds']} s"
     scores = graded["scores"][(case.name, LESSON)]
-    if case.scores is not None:
-        assert scores == case.scores, f"{case.name} ({case.why})"
-    else:
+    if expected is not None and status == "graded":
+        assert scores == expected, f"{case.name} ({case.why})"
+    elif status != "graded":
         assert all(not s for s in scores.values()), f"{case.name} must score 0, got {scores}"
+    if row["log"]:
+        assert Path(row["log"]).is_file(), f"{case.name}: the report cites a log that does not exist"
+
+
+def test_every_row_says_whether_it_was_sandboxed(graded: dict) -> None:
+    for name, row in graded["report"].items():
+        assert ("unsandboxed" in row["flags"]) == (graded["mode"] == "off"), f"{name}: flags {row['flags']!r}"
 
 
 def test_course_files_unharmed(graded: dict) -> None:
@@ -76,7 +166,9 @@ def test_gradebook_intact(graded: dict) -> None:
     layout: Layout = graded["layout"]
     with sqlite3.connect(layout.gradebook) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        sources = dict(db.execute("select name, source from source_cell where name like 'test_%'").fetchall())
     assert layout.gradebook.read_bytes()[-7:] != b"garbage"
+    assert all(src.strip() != "pass" for src in sources.values()), "a test cell was rewritten in the real gradebook"
     assert set(s for s, _ in graded["scores"]) == set(graded["cases"])
 
 
@@ -86,9 +178,11 @@ def test_enormous_output_is_capped(graded: dict) -> None:
 
 
 def test_report_names_every_submission(graded: dict) -> None:
-    report = (graded["layout"].root / "autograded" / "grading-report.csv").read_text()
-    for name in graded["cases"]:
-        assert name in report
+    assert set(graded["report"]) == set(graded["cases"])
+
+
+def test_no_process_outlives_its_grading(graded: dict) -> None:
+    assert graded["alive"] == [], f"processes of graded submissions still running: {graded['alive']}"
 
 
 def test_wall_clock_limit_kills_a_runaway(tmp_path: Path) -> None:
@@ -103,3 +197,50 @@ def test_wall_clock_limit_kills_a_runaway(tmp_path: Path) -> None:
     [job] = grading.grade(layout, grading.submissions(layout), cell_timeout=60, limit_s=6, tmp=tmp_path)
     assert time.perf_counter() - t < 60
     assert job.status == "rejected" and "limit" in job.reason
+
+
+def test_cpu_time_limit_stops_a_busy_kernel(tmp_path: Path) -> None:
+    root = build_course(tmp_path / "course")
+    layout = Layout(root=root, notebooks=root / "nb", solutions=root / "sol")
+    nbg.ensure_path()
+    grading.ensure_assignments(layout, [LESSON])
+    src = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+    builders.write(builders.Case("busy", "", "failed", notebook=builders._nb(layout, double=src)), root / "submitted")
+    proc = make_autograde(root, "on", SANDBOX_LIMITS="cpu_seconds=3", CELL_TIMEOUT="120")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    row = read_report(root)["busy"]
+    assert row["status"] == "failed" and "CPU time" in row["reason"], row
+
+
+def test_autograde_without_bwrap_stops_and_says_how(tmp_path: Path) -> None:
+    root = build_course(tmp_path / "course")
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    venv_bin = REPO / ".venv" / "bin"
+    env = {"PATH": f"{venv_bin}:{fake_bin}:/usr/local/bin:/nonexistent"}
+    for tool in ("make", "sh", "env", "python3", "id", "grep", "sed", "test", "touch", "mkdir"):
+        real = subprocess.run(["which", tool], capture_output=True, text=True).stdout.strip()
+        if real:
+            (fake_bin / tool).symlink_to(real)
+    grading.ensure_assignments(Layout(root=root, notebooks=root, solutions=root), [LESSON])
+    nb = builders._nb(Layout(root=root, notebooks=root, solutions=root))
+    builders.write(builders.Case("ada", "", "graded", notebook=nb), root / "submitted")
+    proc = subprocess.run(["make", "-s", "autograde", f"COURSE_ROOT={root}"], cwd=REPO, capture_output=True,
+                          text=True, env={**os.environ, **env})
+    assert proc.returncode != 0
+    assert "apt-get install bubblewrap" in proc.stderr and "SANDBOX=off" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_cpu_limit_leaves_room_for_the_signal() -> None:
+    """SIGXCPU at the soft limit (reported as "CPU time"), SIGKILL only later at the hard one."""
+    assert sandbox.cpu_rlimit(sandbox.Limits(cpu_seconds=3)) == (3, 8)
+
+
+def test_sandbox_argv_mounts_nothing_of_the_instructor(tmp_path: Path) -> None:
+    spec = sandbox.Spec(uid=grading.UID_BASE, ipc=str(tmp_path / "ipc"), lib=str(tmp_path / "lib"),
+                        cwd=str(tmp_path / "cwd"), status=str(tmp_path / "s.json"))
+    argv = sandbox.bwrap_argv(spec, 3, ["true"])
+    sources = [argv[i + 1] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]
+    for secret in (REPO / "solutions", REPO / "autograder", REPO / "course", Path.home()):
+        assert not any(str(secret) == s or str(secret).startswith(s + "/") for s in sources
+                       if not s.startswith(str(REPO / ".venv"))), f"{secret} is mounted: {sources}"

@@ -45,6 +45,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> dict:
     with zipfile.ZipFile(hand / "bob.zip", "w") as zf:                                       # zip, nested
         zf.writestr(f"bob-work/{LESSON}.ipynb", nbformat.writes(nb))
         zf.writestr(f"__MACOSX/bob-work/._{LESSON}.ipynb", "junk")
+    submissions.write(submissions.build(layout, LESSON), hand / "李雷", LESSON)             # Unicode id, kept
     (hand / "carol").mkdir()
     (hand / "carol" / "notes.txt").write_text("no notebook here")
     out = {"collect": cli(root, "collect", str(hand)).stdout}
@@ -61,7 +62,8 @@ def test_collect_takes_folders_and_zips(course: dict) -> None:
     assert "SKIPPED carol" in course["collect"]
     with sqlite3.connect(root / "gradebook.db") as db:
         students = {r[0] for r in db.execute("select id from student")}
-    assert {"alice", "bob"} <= students
+    assert {"alice", "bob", "李雷"} <= students
+    assert (root / "submitted" / "李雷" / LESSON / f"{LESSON}.ipynb").is_file()
 
 
 def test_autograde_scores(course: dict) -> None:
@@ -69,6 +71,7 @@ def test_autograde_scores(course: dict) -> None:
     assert float(rows["alice"]["score"]) == 6.0
     assert float(rows["bob"]["score"]) == 3.0       # double 2 + replay probe 1; temperatures wrong
     assert float(rows["alice"]["max_score"]) == 6.0
+    assert float(rows["李雷"]["score"]) == 6.0      # nbgrader autograde accepts a Unicode student id
 
 
 def test_gradebook_intact_after_parallel_grading(course: dict) -> None:

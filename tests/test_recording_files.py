@@ -57,3 +57,41 @@ def test_bad_sse_event_is_named(tmp_path):
     del doc["interactions"][0]["response"]["sse"][3]["data"]
     with pytest.raises(RecordingError, match=r"interactions\[0\]\.response\.sse\[3\]\.data"):
         recording.load(_write(tmp_path, doc))
+
+
+@pytest.mark.parametrize("body, found", [([1, 2], "array"), ("ok", "string"), (None, "null"), (3, "number"),
+                                         (True, "boolean")])
+def test_response_body_that_is_not_an_object_is_named(tmp_path, body, found):
+    doc = _good()
+    doc["interactions"][1]["response"]["json"] = body
+    path = _write(tmp_path, doc)
+    with pytest.raises(RecordingError) as err:
+        recording.load(path)
+    assert err.value.field == "interactions[1].response.json" and "broken.json" in str(err.value)
+    assert f"expected a JSON object, found {found}" in str(err.value)
+
+
+def test_non_object_body_stops_the_client_not_the_replay(tmp_path):
+    from course.clients import openai_client
+
+    doc = _good()
+    doc["interactions"][1]["response"]["json"] = ["not", "an", "object"]
+    with pytest.raises(RecordingError, match=r"interactions\[1\]\.response\.json"):
+        openai_client(_write(tmp_path, doc))
+
+
+@pytest.mark.parametrize("mutate, field, says", [
+    (lambda d: d["interactions"][0]["response"].update(json={}), "interactions[0].response.json", "is empty"),
+    (lambda d: d["interactions"][0]["response"].update(sse=[]), "interactions[0].response.sse", "is empty"),
+    (lambda d: d["interactions"][0]["response"]["sse"].__setitem__(slice(None), [{"data": "[DONE]"}]),
+     "interactions[0].response.sse", "no response object"),
+    (lambda d: d["interactions"][0]["response"]["sse"][1].update(data=7), "interactions[0].response.sse[1].data",
+     "expected object or string"),
+])
+def test_empty_or_shapeless_bodies_are_refused(tmp_path, mutate, field, says):
+    name = "chat_weather_parallel" if "json" in field else "claude_weather_parallel_stream"
+    doc = json.loads(recording.scenario_path(name).read_text())
+    mutate(doc)
+    with pytest.raises(RecordingError) as err:
+        recording.load(_write(tmp_path, doc))
+    assert err.value.field == field and says in str(err.value)

@@ -286,3 +286,44 @@ def test_replay_log_holds_the_folded_stream():
     [entry] = session_of(client).log
     calls = entry.response["choices"][0]["message"]["tool_calls"]
     assert len(calls) == 3 and all(json.loads(c["function"]["arguments"]) for c in calls)
+
+
+def test_mismatch_message_stays_short_for_a_20_mb_request():
+    client = openai_client("chat_weather_parallel")
+    huge = "x" * 20_000_000
+    with pytest.raises(ReplayMismatch) as err:
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": huge}],
+                                       tools=CHAT_TOOLS, metadata={"note": "y" * 1000})
+    text = str(err.value)
+    assert len(text) < 4096, f"{len(text)} characters"
+    assert "scenario 'chat_weather_parallel'" in text.splitlines()[0]
+    head = text.split("--- recording expects")[0]
+    assert "messages[0].content: text differs at character 0 (recording 71 chars, yours 20000000)" in head
+    assert session_of(client).log[-1].message == text
+
+
+def test_mismatch_message_stays_short_for_a_huge_conversation():
+    client = openai_client("chat_weather_parallel")
+    msgs = [{"role": "user", "content": f"{i} " + "z" * 200} for i in range(2_000)]   # the SDK, not the replay, is slow on more
+    with pytest.raises(ReplayMismatch) as err:
+        client.chat.completions.create(model="gpt-4o-mini", messages=msgs, tools=CHAT_TOOLS)
+    text = str(err.value)
+    assert len(text) < 4096 and "messages: the recording has 1 item(s), your request 2000" in text
+
+
+def test_key_diff_names_each_differing_path_briefly():
+    from course.errors import key_diff
+
+    want = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "tools": [1], "n": 1}
+    sent = {"model": "m", "messages": [{"role": "user", "content": "ho"}], "temperature": 0, "n": "1"}
+    assert key_diff(want, sent) == [
+        "messages[0].content: text differs at character 1 (recording 2 chars, yours 2)",
+        'n: the recording has 1, your request "1"',
+        "temperature: not in the recording",
+        "tools: missing from your request",
+    ]
+    long = "q" * 5_000_000
+    assert key_diff({"c": long + "a"}, {"c": long + "b"}) == [
+        "c: text differs at character 5000000 (recording 5000001 chars, yours 5000001)"]
+    many = key_diff({f"k{i}": i for i in range(100)}, {})
+    assert len(many) == 9 and many[-1] == "... (more keys differ)"

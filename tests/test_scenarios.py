@@ -15,13 +15,13 @@ from pydantic import TypeAdapter
 from course import recording
 from course.authoring import REGISTRY, catalog  # noqa: F401
 from course.authoring.build import stale
+from course.authoring.openapi_subset import ERROR_SCHEMA, VALIDATED
 from course.clients import anthropic_client, openai_client
 from course.replay import session_of
 
 NAMES = recording.list_scenarios()
-OPENAPI_RESPONSE = {"/v1/chat/completions": ("CreateChatCompletionResponse", "CreateChatCompletionStreamResponse"),
-                    "/v1/responses": ("Response", "ResponseStreamEvent")}
-OPENAPI_REQUEST = {"/v1/chat/completions": "CreateChatCompletionRequest", "/v1/responses": "CreateResponse"}
+OPENAPI_RESPONSE = {path: (roles["response"], roles["event"]) for path, roles in VALIDATED.items()}
+OPENAPI_REQUEST = {path: roles["request"] for path, roles in VALIDATED.items()}
 SDK_RESPONSE = {"/v1/chat/completions": (ChatCompletion, ChatCompletionChunk), "/v1/responses": (Response, ResponseStreamEvent),
                 "/v1/messages": (Message, RawMessageStreamEvent)}
 
@@ -110,7 +110,7 @@ def test_openai_bodies_validate_against_the_openapi_spec(name, openapi_spec, req
         checks = [(OPENAPI_REQUEST[it.path], it.request)]
         whole, event = OPENAPI_RESPONSE[it.path]
         if it.response.status != 200:
-            checks = [("ErrorResponse", it.response.json)]  # the request is the one the API refused
+            checks = [(ERROR_SCHEMA, it.response.json)]  # the request is the one the API refused
         elif it.response.sse is None:
             checks.append((whole, it.response.json))
         else:

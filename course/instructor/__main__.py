@@ -62,7 +62,15 @@ def cmd_collect(layout: Layout, args: argparse.Namespace) -> int:
     nbg.ensure_path()
     if not args.submissions:
         sys.exit("collect: say where the hand-ins are, e.g. make collect SUBMISSIONS=path/to/dir-or-zip")
-    taken = collect.collect(layout, Path(args.submissions))
+    where = Path(args.submissions)
+    if not where.exists():
+        sys.exit(f"collect: {where} does not exist (give a folder of <student>/ folders and/or <student>.zip)")
+    try:
+        taken = collect.collect(layout, where)
+    except collect.CollectError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return 1
     for c in taken:
         print(f"collected {c.student}/{c.lesson} from {c.source}")
     print(f"collect: {len(taken)} notebook(s) from {len({c.student for c in taken})} student(s)")
@@ -77,11 +85,17 @@ def cmd_autograde(layout: Layout, args: argparse.Namespace) -> int:
     if not jobs:
         print("autograde: nothing in autograder/submitted (run `make collect SUBMISSIONS=...` first)")
         return 0
-    done = grading.grade(layout, jobs, workers=args.jobs, limit_s=args.limit, cell_timeout=args.cell_timeout,
-                         keep=args.keep)
+    try:
+        done = grading.grade(layout, jobs, workers=args.jobs, limit_s=args.limit, cell_timeout=args.cell_timeout,
+                             keep=args.keep, sandboxed=args.sandbox != "off")
+    except grading.SandboxUnavailable as exc:
+        print(f"autograde: {exc}", file=sys.stderr)
+        return 2
     bad = [j for j in done if j.status != "graded"]
-    print(f"autograde: {len(done)} submission(s), {len(bad)} not graded normally, "
-          f"{time.perf_counter() - t:.1f} s with {args.jobs or 'all'} worker(s)")
+    flagged = [j for j in done if any(f != "unsandboxed" for f in j.flags)]
+    print(f"autograde: {len(done)} submission(s), {len(bad)} not graded normally, {len(flagged)} flagged, "
+          f"{time.perf_counter() - t:.1f} s with {args.jobs or 'all'} worker(s)"
+          + ("; UNSANDBOXED (SANDBOX=off)" if args.sandbox == "off" else ""))
     return 0
 
 
@@ -136,6 +150,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=float, default=300.0, help="wall-clock seconds per submission")
     s.add_argument("--cell-timeout", type=int, default=None, help="override Execute.timeout (s)")
     s.add_argument("--keep", action="store_true", help="keep the throwaway course copies (debugging)")
+    s.add_argument("--sandbox", choices=["on", "off"], default="on",
+                   help="run each kernel in a bubblewrap sandbox (default on; off grades without isolation)")
     s.set_defaults(fn=cmd_autograde)
     s = sub.add_parser("feedback", help="nbgrader generate_feedback (hidden tests hidden)")
     s.add_argument("lessons", nargs="*")

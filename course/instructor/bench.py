@@ -1,9 +1,9 @@
 """``make bench-grade``: cost per submission of grading a real lesson against nbgrader's own floor.
 
-In one run, in a temporary copy of the course root, grade ``n`` copies of the solution submission of a
-real lesson, then ``n`` copies of an empty one-cell notebook, both through the same pipeline
-(:func:`course.instructor.grading.grade`, same workers).  The ratio of the per-submission wall times is
-what the lesson itself costs on top of nbgrader (target: at most 1.5).
+In one run, in a temporary copy of the course root, grade ``n`` copies of an empty one-cell notebook (the
+floor), then ``n`` copies of the solution submission of every lesson (or one, ``--lesson``), all through the
+same pipeline (:func:`course.instructor.grading.grade`: same workers, same sandbox).  The ratio of the
+per-submission wall times is what each lesson itself costs on top of nbgrader (target: at most 1.5).
 """
 
 from __future__ import annotations
@@ -38,36 +38,46 @@ def _timed(layout: Layout, lesson: str, n: int, jobs: int | None) -> tuple[float
 
 
 def main(layout: Layout, n: int = 8, lesson: str | None = None, jobs: int | None = None) -> int:
-    lesson = lesson or next(iter(layout.lessons()), None)
-    if lesson is None:
+    """Bench ``lesson`` (default: every lesson) against the empty notebook, all through the same pipeline
+    (sandboxed unless ``SANDBOX=off``), and print one row per lesson."""
+    lessons = [lesson] if lesson else layout.lessons()
+    if not lessons:
         raise SystemExit("bench-grade: no lesson master in autograder/source")
     nbg.ensure_path()
+    rows: list[tuple[str, float, float, float, list[str]]] = []
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
         root = Path(tmp) / "course"
         (root / "source" / EMPTY).mkdir(parents=True)
         shutil.copy2(layout.config, root / "nbgrader_config.py")
-        shutil.copytree(layout.source / lesson, root / "source" / lesson)
         nbformat.write(_empty_master(), root / "source" / EMPTY / f"{EMPTY}.ipynb")
+        for name in lessons:
+            shutil.copytree(layout.source / name, root / "source" / name)
         bench = Layout(root=root, notebooks=root / "nb", solutions=root / "sol")
-        real_nb = submissions.build(bench, lesson)
+        for name in lessons:
+            real_nb = submissions.build(bench, name)
+            for i in range(n):
+                submissions.write(real_nb, root / "submitted" / f"{name}-{i:03d}" / name, name)
         for i in range(n):
-            submissions.write(real_nb, root / "submitted" / f"{lesson}-{i:03d}" / lesson, lesson)
             submissions.write(_empty_master(), root / "submitted" / f"{EMPTY}-{i:03d}" / EMPTY, EMPTY)
         t = time.perf_counter()
-        grading.ensure_assignments(bench, [lesson, EMPTY])
-        print(f"bench-grade: setup (gradebook + generate_assignment x2) {time.perf_counter() - t:.1f} s")
+        grading.ensure_assignments(bench, [*lessons, EMPTY])
+        print(f"bench-grade: setup (gradebook + generate_assignment x{len(lessons) + 1}) {time.perf_counter() - t:.1f} s")
         floor_s, floor_jobs = _timed(bench, EMPTY, n, jobs)
-        real_s, real_jobs = _timed(bench, lesson, n, jobs)
-    bad = [j.key for j in real_jobs + floor_jobs if j.status != "graded"]
-    per_floor, per_real = floor_s / n, real_s / n
-    ratio = per_real / per_floor
-    print(f"bench-grade: {n} x {EMPTY} (nbgrader floor): {floor_s:.1f} s = {per_floor:.2f} s/submission")
-    print(f"bench-grade: {n} x {lesson} (solution):      {real_s:.1f} s = {per_real:.2f} s/submission")
-    print(f"bench-grade: ratio {ratio:.2f} (target <= 1.5){'' if ratio <= 1.5 else '  ABOVE TARGET'}")
-    m_floor = sum(j.seconds for j in floor_jobs) / n
-    m_real = sum(j.seconds for j in real_jobs) / n
-    print(f"bench-grade: per-submission nbgrader time only (no per-run setup): floor {m_floor:.2f} s, "
-          f"{lesson} {m_real:.2f} s, ratio {m_real / m_floor:.2f}")
+        bad = [j.key for j in floor_jobs if j.status != "graded"]
+        for name in lessons:
+            real_s, real_jobs = _timed(bench, name, n, jobs)
+            bad += [j.key for j in real_jobs if j.status != "graded"]
+            m_floor = sum(j.seconds for j in floor_jobs) / n
+            m_real = sum(j.seconds for j in real_jobs) / n
+            rows.append((name, real_s / n, (real_s / n) / (floor_s / n), m_real / m_floor, []))
+    sandboxed = "sandboxed" if grading._sandbox_default() else "UNSANDBOXED"
+    print(f"\nbench-grade: {n} submissions each, {sandboxed}; floor = {n} empty one-cell notebooks through the "
+          f"same pipeline: {floor_s / n:.2f} s/submission")
+    print(f"{'lesson':18} {'s/submission':>12} {'ratio':>7} {'nbgrader-only ratio':>20}  target <= 1.5")
+    worst = 0.0
+    for name, per, ratio, child_ratio, _ in rows:
+        worst = max(worst, ratio)
+        print(f"{name:18} {per:12.2f} {ratio:7.2f} {child_ratio:20.2f}  {'ok' if ratio <= 1.5 else 'ABOVE TARGET'}")
     if bad:
         print(f"bench-grade: not graded normally: {bad}")
     return 0 if not bad else 1

@@ -101,6 +101,8 @@ def fork_app(argv: Sequence[str], root: Path, log: Path, env_extra: dict[str, st
             logging.root.handlers.clear()  # inherited handlers (e.g. a test runner's) mean nothing here
             os.chdir(root)
             os.environ.update(env(env_extra))
+            import tempfile
+            tempfile.tempdir = None  # the parent cached its TMPDIR; this job may have its own
             from nbgrader.apps.nbgraderapp import NbGraderApp
             try:
                 NbGraderApp.launch_instance(argv=list(argv))

@@ -1,9 +1,11 @@
 """The "kernel" process jupyter_client starts when grading with warm kernels (stdlib only, runs with -I -S).
 
 It asks the fork server (``$COURSE_WARM_SOCKET``) for a kernel forked from a process that already imported
-ipykernel and the SDKs, then stands in for it: SIGINT is forwarded, SIGTERM kills it, and it exits when the
-kernel exits (so jupyter_client sees a dead kernel exactly as with a normal one).  If the server cannot be
-reached it execs an ordinary ``python -m ipykernel_launcher``.
+ipykernel and the SDKs (inside a sandbox when ``$COURSE_SANDBOX`` is set), then stands in for it: SIGINT is
+forwarded, SIGTERM kills it, and it exits when the kernel exits (so jupyter_client sees a dead kernel exactly
+as with a normal one).  If the server cannot be reached it execs an ordinary ``python -m ipykernel_launcher``,
+through ``sandbox.py exec`` (bubblewrap) when a sandbox was asked for: a submission never runs unsandboxed
+by accident.
 """
 
 import json
@@ -18,9 +20,17 @@ def main() -> None:
     args = sys.argv[1:]
     path = os.environ.get("COURSE_WARM_SOCKET", "")
     python = os.environ.get("COURSE_WARM_PYTHON", sys.executable)
+    cold = [python, "-m", "ipykernel_launcher", *args]
+    if os.environ.get("COURSE_SANDBOX"):  # never run a submission unsandboxed when a sandbox was asked for
+        here = os.path.dirname(os.path.abspath(__file__))
+        cold = [python, "-I", "-S", os.path.join(here, "sandbox.py"), "exec", "--", *cold]
     try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(path)
+    except OSError:
+        os.execv(cold[0], cold)
+        return
+    try:
         request = {"args": args, "cwd": os.getcwd(), "env": dict(os.environ), "client": os.getpid()}
         sock.sendall(json.dumps(request).encode() + b"\n")
         reply = b""
@@ -29,10 +39,14 @@ def main() -> None:
             if not chunk:
                 break
             reply += chunk
-        kernel = int(json.loads(reply)["pid"])
-    except (OSError, ValueError, KeyError):
-        os.execv(python, [python, "-m", "ipykernel_launcher", *args])
-        return
+        answer = json.loads(reply)
+        if "error" in answer:
+            sys.stderr.write(f"grading kernel could not start: {answer['error']}\n")
+            os._exit(1)
+        kernel = int(answer["pid"])
+    except (OSError, ValueError, KeyError) as exc:
+        sys.stderr.write(f"grading kernel could not start: {exc}\n")
+        os._exit(1)
     parent = os.getppid()
 
     def forward(signum, frame):

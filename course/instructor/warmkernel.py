@@ -21,6 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+if __package__:
+    from . import sandbox
+
 PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "openai", "anthropic", "httpx2",
            "nest_asyncio", "pydantic", "numpy", "matplotlib", "matplotlib.pyplot", "ipywidgets",
            "openai.types.chat", "openai.types.responses", "anthropic.types", "jsonschema"]
@@ -72,21 +75,27 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-def _kernel(request: dict, base_path: list[str], here: str) -> None:
-    """In the forked child: become a fresh IPython kernel for ``request``."""
+def _kernel(request: dict, base_path: list[str], here: str, sandboxed: bool = False) -> None:
+    """In the forked child: become a fresh IPython kernel for ``request`` (already inside its sandbox when
+    ``sandboxed``: then the working folder is *not* put on ``sys.path``, so a learner's ``sqlite3.py``
+    shadows nothing)."""
     code = 0
     try:
-        os.setpgid(0, 0)
+        if not sandboxed:
+            os.setpgid(0, 0)
         null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
+        for fd in (0, 1) if sandboxed else (0, 1, 2):
             os.dup2(null, fd)
+        if sandboxed:
+            os.closerange(3, 4096)  # fd 2 is the kernel's log, outside the sandbox (see _launch)
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
         for name in [m for m in sys.modules if m == "course" or m.startswith("course.")]:
             del sys.modules[name]
         extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-        sys.path[:] = [request["cwd"], *extra, *[p for p in base_path if p != here]]
+        first = [] if sandboxed else [request["cwd"]]
+        sys.path[:] = [*first, *extra, *[p for p in base_path if p != here]]
         sys.path_importer_cache.clear()
         importlib.invalidate_caches()
         sys.argv = ["ipykernel_launcher", *request["args"]]
@@ -121,7 +130,7 @@ def serve(sock_path: str) -> None:
     for name in [m for m in sys.modules if m == "course" or m.startswith("course.")]:
         del sys.modules[name]
     base_path = [p for p in sys.path if p not in ("", here)]
-    kernels: dict[int, int] = {}  # kernel pid -> client pid
+    kernels: dict[int, tuple[int, int, sandbox.Box | None]] = {}  # child -> (kernel, client, sandbox)
     running = True
 
     def _stop(signum: int, frame: object) -> None:
@@ -155,32 +164,109 @@ def serve(sock_path: str) -> None:
                     request = json.loads(data)
                 except ValueError:
                     continue
-                pid = os.fork()
-                if pid == 0:
-                    srv.close()
-                    conn.close()
-                    _kernel(request, base_path, here)
-                kernels[pid] = int(request["client"])
-                conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
-        for pid, client in list(kernels.items()):
-            try:
-                if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                    del kernels[pid]
+                try:
+                    child, kernel, box = _launch(request, base_path, here, srv, conn)
+                except Exception as exc:  # noqa: BLE001 - tell the client; it reports the kernel as dead
+                    conn.sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
                     continue
+                kernels[child] = (kernel, int(request["client"]), box)
+                conn.sendall(json.dumps({"pid": kernel}).encode() + b"\n")
+        for child, (kernel, client, box) in list(kernels.items()):
+            try:
+                done = os.waitpid(child, os.WNOHANG)[0] == child
             except ChildProcessError:
-                del kernels[pid]
+                done = True
+            if done:
+                del kernels[child]
+                if box is not None:
+                    sandbox.stop(box)
                 continue
             try:
                 os.kill(client, 0)
             except ProcessLookupError:
-                _kill(pid)
-    for pid in kernels:
-        _kill(pid)
-    for pid in kernels:
+                _kill(kernel)
+    for child, (kernel, _, box) in kernels.items():
+        _kill(kernel)
+        if box is not None:
+            sandbox.stop(box)
+    for child in kernels:
         try:
-            os.waitpid(pid, 0)
+            os.waitpid(child, 0)
         except ChildProcessError:
             pass
+
+
+def _launch(request: dict, base_path: list[str], here: str, srv: socket.socket,
+            conn: socket.socket) -> tuple[int, int, "sandbox.Box | None"]:
+    """Fork a kernel for ``request``: (server's child, kernel pid, sandbox or None).
+
+    Unsandboxed, the child is the kernel.  With ``COURSE_SANDBOX`` in the request, a bubblewrap sandbox is
+    started first; the child (a supervisor, outside) joins its PID namespace and forks the kernel, which
+    enters the rest of the sandbox (:func:`sandbox.enter`) before running anything of the learner's.  The
+    supervisor records how the kernel ended, for the report."""
+    spec_text = request["env"].get("COURSE_SANDBOX")
+    if not spec_text:
+        pid = os.fork()
+        if pid == 0:
+            srv.close()
+            conn.close()
+            _kernel(request, base_path, here)
+        return pid, pid, None
+    spec = sandbox.Spec.from_env(spec_text)
+    box = sandbox.start(spec)
+    fds = sandbox.open_namespaces(box)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the supervisor
+        code = 1
+        try:
+            srv.close()
+            conn.close()
+            os.close(r)
+            log = os.open(os.path.join(os.path.dirname(spec.status), "kernel-stderr.log"),
+                          os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            kernel = sandbox.enter_pid_namespace(fds)
+            if kernel == 0:
+                os.close(w)
+                os.dup2(log, 2)
+                try:
+                    sandbox.enter(fds, spec)
+                except BaseException:  # noqa: BLE001 - never run learner code half-sandboxed
+                    import traceback
+
+                    traceback.print_exc()
+                    os._exit(70)
+                req = dict(request, cwd=spec.cwd, env=sandbox.kernel_env(request["env"], spec))
+                _kernel(req, base_path, here, sandboxed=True)
+            for fd in fds.values():
+                os.close(fd)
+            os.write(w, str(kernel).encode())
+            os.close(w)
+            _, status = os.waitpid(kernel, 0)
+            sandbox.write_status(spec.status, status)
+            code = 0
+        finally:
+            os._exit(code)
+    for fd in fds.values():
+        os.close(fd)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        data = f.read()
+    if not data:
+        sandbox.stop(box)
+        raise RuntimeError("the sandboxed kernel could not be started")
+    return pid, int(data), box
+
+
+def _load_sandbox():  # noqa: ANN202 - the server runs as a script: load the stdlib-only module by path
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_course_sandbox", Path(__file__).with_name("sandbox.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def _kill(pid: int) -> None:
@@ -193,4 +279,5 @@ def _kill(pid: int) -> None:
 
 if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "serve":
     sys.path[:] = [p for p in sys.path if p != str(Path(__file__).parent)]
+    sandbox = _load_sandbox()
     serve(sys.argv[2])

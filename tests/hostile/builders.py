@@ -20,6 +20,7 @@ from .fixture import LESSON
 
 FULL = {"test_double": 2.0, "test_temperatures": 3.0, "test_replay_intact": 1.0}
 NO_DOUBLE = {**FULL, "test_double": 0.0}
+BLANK = {"test_double": 0.0, "test_temperatures": 0.0, "test_replay_intact": 1.0}  # the last needs no answer
 
 
 @dataclass
@@ -31,7 +32,15 @@ class Case:
     reason: str = ""
     notebook: nbformat.NotebookNode | None = None
     raw: bytes | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, bytes] = field(default_factory=dict)   # other files put beside the notebook
+    on: tuple[str, dict[str, float] | None, str] | None = None   # (status, scores, reason) when sandboxed
+    modes: tuple[str, ...] = ("on", "off")                      # grading modes the case runs in
+
+    def expect(self, mode: str) -> tuple[str, dict[str, float] | None, str]:
+        """What the grader must do with this case in ``mode`` ("on": sandboxed, "off": SANDBOX=off)."""
+        if mode == "on" and self.on is not None:
+            return self.on
+        return self.status, self.scores, self.reason
 
 
 def _nb(layout: Layout, **cells: str) -> nbformat.NotebookNode:
@@ -79,7 +88,8 @@ def delete_course_files(layout: Layout) -> Case:
            "    shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else (os.remove(p) if os.path.exists(p) else None)\n"
            + SOLUTION_DOUBLE)
     return Case("delete-course-files", "deletes the course package, masters and gradebook it can find",
-                "rejected", reason="modified course files", notebook=_nb(layout, double=src))
+                "rejected", reason="modified course files", notebook=_nb(layout, double=src),
+                on=("graded", FULL, ""))  # sandboxed: nothing of the course is writable or visible
 
 
 def overwrite_package(layout: Layout) -> Case:
@@ -89,7 +99,8 @@ def overwrite_package(layout: Layout) -> Case:
            "'return {\"city\": city, \"temperature\": 99'))\n"
            "def temperatures(cities):\n    return [99 for c in cities]")
     return Case("overwrite-package", "rewrites course/tools.py on disk so the tests agree with a wrong answer",
-                "rejected", reason="modified course files", notebook=_nb(layout, temperatures=src))
+                "rejected", reason="modified course files", notebook=_nb(layout, temperatures=src),
+                on=("graded", {**FULL, "test_temperatures": 0.0}, ""))  # read-only: the cell fails
 
 
 def absolute_path_tamper(layout: Layout) -> Case:
@@ -98,7 +109,8 @@ def absolute_path_tamper(layout: Layout) -> Case:
            "p.write_text(p.read_text().replace('double(21) == 42', 'True'))\n"
            f"open({str(layout.gradebook)!r}, 'ab').write(b'garbage')\n" + SOLUTION_DOUBLE)
     return Case("absolute-path-tamper", "edits the real masters and gradebook by absolute path",
-                "rejected", reason="outside its working copy", notebook=_nb(layout, double=src))
+                "rejected", reason="outside its working copy", notebook=_nb(layout, double=src),
+                on=("graded", NO_DOUBLE, ""))  # the paths do not exist inside the sandbox
 
 
 def monkeypatch_course(layout: Layout) -> Case:
@@ -148,11 +160,106 @@ def invalid_json(layout: Layout) -> Case:
                 raw=b'{"cells": [ this is not json')
 
 
+def blank(layout: Layout) -> Case:
+    return Case("blank", "the untouched learner notebook, graded beside the attacks: must score 0",
+                "graded", BLANK, notebook=submissions.build(layout, LESSON, solve=False))
+
+
+def rewrite_any_gradebook(layout: Layout) -> Case:
+    src = ("import glob, os, sqlite3\n"
+           "for up in range(1, 9):\n"
+           "    base = os.path.abspath(os.path.join(*(['..'] * up)))\n"
+           "    for path in glob.glob(os.path.join(base, '*', '*.db')) + glob.glob(os.path.join(base, '*', '*', '*.db')):\n"
+           "        try:\n"
+           "            con = sqlite3.connect(path)\n"
+           "            con.execute(\"update source_cell set source='pass', checksum=NULL where name like 'test_%'\")\n"
+           "            con.commit()\n"
+           "        except Exception:\n"
+           "            pass\n" + SOLUTION_DOUBLE)
+    return Case("rewrite-gradebooks", "rewrites every gradebook it can reach (pristine, working, real) so test cells pass",
+                "graded", FULL, notebook=_nb(layout, double=src), modes=("on",))
+
+
+def append_to_package_copy(layout: Layout) -> Case:
+    src = "import course.tools\nopen(course.tools.__file__, 'ab').write(b'#')\n" + SOLUTION_DOUBLE
+    return Case("append-package-byte", "appends one byte to the course package copy it grades against",
+                "rejected", reason="modified course files", notebook=_nb(layout, double=src),
+                on=("graded", NO_DOUBLE, ""))  # read-only inside the sandbox: the cell fails
+
+
+def fifo_in_working_folder(layout: Layout) -> Case:
+    src = "import os\nos.mkfifo('pipe')\nos.symlink('/dev/zero', 'zero')\n" + SOLUTION_DOUBLE
+    return Case("fifo-and-symlink", "leaves a FIFO and a symlink to /dev/zero where the results are copied from",
+                "rejected", reason="holds a", notebook=_nb(layout, double=src),
+                on=("graded", FULL, ""))  # the kernel's folder is its own tmpfs: nothing is copied from it
+
+
+def huge_file(layout: Layout) -> Case:
+    src = ("try:\n    open('big.bin', 'wb').write(b'x' * 100_000_000)\n    LIMITED = False\n"
+           "except OSError:\n    LIMITED = True\n"
+           "def double(x):\n    return 2 * x if LIMITED else 0")
+    return Case("huge-file", "writes 100 MB into its working folder", "rejected", reason="size cap",
+                notebook=_nb(layout, double=src),
+                on=("graded", FULL, ""))  # the file-size limit stops the write (double works only then)
+
+
+def learner_module_beside_notebook(layout: Layout) -> Case:
+    evil = b"import os\nos._exit(3)\n"
+    return Case("sqlite3-beside-notebook", "a sqlite3.py next to the notebook (shadowing the stdlib): ignored",
+                "graded", BLANK, notebook=submissions.build(layout, LESSON, solve=False),
+                extra={"sqlite3.py": evil})
+
+
+LIMIT_PROBES = {
+    "limit-memory": ("allocates 2 GiB", "try:\n    block = bytearray(2 * 1024 ** 3)\nexcept MemoryError:\n    HIT = True"),
+    "limit-processes": ("starts processes until refused", "import subprocess\nkids = []\ntry:\n"
+                        "    for _ in range(2000):\n        kids.append(subprocess.Popen(['sleep', '30']))\n"
+                        "except OSError:\n    HIT = True\nfor k in kids:\n    k.kill()\n    k.wait()"),
+    "limit-file-size": ("writes a 100 MB file", "try:\n    open('/tmp/big', 'wb').write(b'x' * 100_000_000)\n"
+                        "except OSError:\n    HIT = True"),
+    "limit-open-files": ("opens files until refused", "fds = []\ntry:\n    for _ in range(100_000):\n"
+                         "        fds.append(open('/dev/null'))\nexcept OSError:\n    HIT = True\nfor f in fds:\n    f.close()"),
+    "no-network": ("connects to the grader's loopback listener", "import os, socket\ntry:\n"
+                   "    socket.create_connection(('127.0.0.1', int(os.environ.get('PROBE_PORT', '1'))), timeout=2)\n"
+                   "except OSError:\n    HIT = True"),
+    "nothing-visible": ("looks for the repository, solutions, masters, gradebooks and home", "import glob, os\n"
+                        "seen = [p for p in SECRETS if os.path.exists(p)]\n"
+                        "seen += [h for h in ('/root', '/home') if os.path.isdir(h) and set(os.listdir(h)) - {'.pyenv'}]\n"
+                        "seen += glob.glob('/tmp/**/*.db', recursive=True) + glob.glob('/tmp/**/*.ipynb', recursive=True)\n"
+                        "HIT = not seen"),
+}
+
+
+SANDBOX_ONLY = {"rewrite_any_gradebook", "detached_survivor", *LIMIT_PROBES}
+
+
+def limit_cases(layout: Layout) -> list[Case]:
+    repo = Path(__file__).resolve().parents[2]
+    secrets = [str(p) for p in (repo / "solutions", repo / "autograder" / "source", repo / "course",
+                                layout.root / "gradebook.db", layout.root / "source", layout.root / "submitted")]
+    cases = []
+    for name, (why, probe) in LIMIT_PROBES.items():
+        src = f"HIT = False\nSECRETS = {secrets!r}\n{probe}\ndef double(x):\n    return 2 * x if HIT else 0"
+        cases.append(Case(name, f"sandbox: {why}; scores only if it was stopped", "graded", FULL,
+                          notebook=_nb(layout, double=src), modes=("on",)))
+    return cases
+
+
+def detached_survivor(layout: Layout) -> Case:
+    src = ("import subprocess, sys\n"
+           "subprocess.Popen([sys.executable, '-c', 'import time\\nwhile True: time.sleep(0.2)'],\n"
+           "                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+           + SOLUTION_DOUBLE)
+    return Case("detached-process", "starts a process in a new session that would outlive the kernel",
+                "graded", FULL, notebook=_nb(layout, double=src), modes=("on",))
+
+
 ALL: list[Callable[[Layout], Case]] = [
     correct, infinite_loop, loop_ignoring_sigint, sys_exit, kernel_crash, enormous_output, delete_course_files,
     overwrite_package, absolute_path_tamper, monkeypatch_course, patch_function_code, shadow_setup_name,
     remove_guard,
-    edit_test_cells, invalid_json,
+    edit_test_cells, invalid_json, blank, rewrite_any_gradebook, append_to_package_copy, fifo_in_working_folder,
+    huge_file, learner_module_beside_notebook, detached_survivor,
 ]
 
 
@@ -165,3 +272,5 @@ def write(case: Case, submitted: Path) -> None:
     else:
         assert case.notebook is not None
         nbformat.write(case.notebook, folder / f"{LESSON}.ipynb")
+    for name, data in case.extra.items():
+        (folder / name).write_bytes(data)

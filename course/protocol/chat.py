@@ -1,0 +1,106 @@
+"""Chat Completions (``POST /v1/chat/completions``): the refusals a parallel tool loop runs into.
+
+Parameters are checked first (``parallel_tool_calls`` on o-series models, or without ``tools``), then the
+messages in order: every assistant ``tool_calls`` id needs a ``role: "tool"`` answer right after it, and a
+``tool`` message must answer a call of the assistant message just before its run.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .base import Hit, Rule, get, items
+from .history import History
+
+API, PATH = "Chat Completions", "/chat/completions"
+ORPHAN = "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'."
+NO_PARALLEL_MODELS = ("o1", "o3-mini", "o3", "o4-mini")
+_NO_PARALLEL = re.compile(r"^(?:%s)(?:-\d{4}-\d{2}-\d{2})?$" % "|".join(map(re.escape, NO_PARALLEL_MODELS)))
+
+
+def _blocks(messages: list[Any]) -> list[tuple[int, list[Any], int]]:
+    """(assistant index, its tool_call ids, index of the first message after its run of tool messages)."""
+    out = []
+    for i, m in enumerate(messages):
+        calls = get(m, "tool_calls") if get(m, "role") == "assistant" else None
+        if calls:
+            j = i + 1
+            while j < len(messages) and get(messages[j], "role") == "tool":
+                j += 1
+            out.append((i, [get(c, "id") for c in items(calls)], j))
+    return out
+
+
+def parallel_unsupported(body: dict[str, Any], history: History) -> Hit | None:
+    model, value = body.get("model"), body.get("parallel_tool_calls")
+    if isinstance(value, bool) and isinstance(model, str) and _NO_PARALLEL.match(model):
+        return Hit({"model": model})
+    return None
+
+
+def parallel_without_tools(body: dict[str, Any], history: History) -> Hit | None:
+    if isinstance(body.get("parallel_tool_calls"), bool) and body.get("tools") is None:
+        return Hit({})
+    return None
+
+
+def orphan(body: dict[str, Any], history: History) -> Hit | None:
+    messages = items(body.get("messages"))
+    answering: dict[int, list[Any]] = {}
+    for i, ids, end in _blocks(messages):
+        for j in range(i + 1, end):
+            answering[j] = ids
+    for j, m in enumerate(messages):
+        if get(m, "role") == "tool" and get(m, "tool_call_id") not in answering.get(j, []):
+            return Hit({"index": j}, (j,))
+    return None
+
+
+def missing(body: dict[str, Any], history: History) -> Hit | None:
+    messages = items(body.get("messages"))
+    for i, ids, end in _blocks(messages):
+        answered = {get(messages[j], "tool_call_id") for j in range(i + 1, end)}
+        lost = [c for c in ids if c not in answered]
+        if lost:
+            return Hit({"index": end, "ids": ", ".join(map(str, lost))}, (end,))
+    return None
+
+
+RULES = (
+    Rule(
+        id="chat_parallel_unsupported", api=API, path=PATH, status=400, error_type="invalid_request_error",
+        code="unsupported_parameter", param="parallel_tool_calls", stage=0,
+        message="Unsupported parameter: 'parallel_tool_calls' is not supported with this model.",
+        trigger="`parallel_tool_calls` (true or false) sent with model o1, o3-mini, o3 or o4-mini "
+                "(or a dated snapshot of one)",
+        sources=("https://github.com/UKGovernmentBEIS/inspect_ai/issues/1023",
+                 "https://github.com/browser-use/web-ui/issues/648",
+                 "https://github.com/evalstate/fast-agent/issues/279",
+                 "https://github.com/langchain-ai/langgraph-supervisor-py/pull/125",
+                 "https://community.openai.com/t/what-models-support-parallel-tool-calls-and-when-to-use-it/1310788"),
+        check=parallel_unsupported),
+    Rule(
+        id="chat_parallel_without_tools", api=API, path=PATH, status=400, error_type="invalid_request_error",
+        param="parallel_tool_calls", stage=0,
+        message="Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' "
+                "are specified.",
+        trigger="`parallel_tool_calls` sent without `tools` (absent or null)",
+        sources=("https://github.com/openai/swarm/issues/30", "https://github.com/openai/openai-openapi/pull/287"),
+        check=parallel_without_tools),
+    Rule(
+        id="chat_orphan", api=API, path=PATH, status=400, error_type="invalid_request_error",
+        param="messages.[{index}].role", stage=1, message=ORPHAN,
+        trigger="a `role: \"tool\"` message whose `tool_call_id` is not a call of the assistant message "
+                "right before its run of tool messages",
+        sources=("https://github.com/miurla/morphic/issues/136",),
+        check=orphan),
+    Rule(
+        id="chat_missing", api=API, path=PATH, status=400, error_type="invalid_request_error",
+        param="messages.[{index}].role", stage=1,
+        message="An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+                "'tool_call_id'. The following tool_call_ids did not have response messages: {ids}",
+        trigger="an assistant `tool_calls` id with no `role: \"tool\"` message answering it right after",
+        sources=("https://github.com/sdcb/chats/pull/132",),
+        check=missing),
+)
