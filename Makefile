@@ -8,7 +8,8 @@ STAMP  := $(VENV)/.installed-stamp
 export PATH := $(abspath $(BIN)):$(PATH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lock lab test sandbox-deps scenarios check-scenarios rules-table bench clean-venv vendor-openapi
+.PHONY: help install lock lab lab-instructor test sandbox-deps browser-deps scenarios check-scenarios rules-table bench \
+        clean-venv vendor-openapi
 
 help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -43,8 +44,27 @@ lock:  ## Re-resolve requirements.lock from pyproject.toml and regenerate enviro
 	  --custom-compile-command "make lock" -o $(LOCK) $(LOCK_ARGS)
 	$(PYTHON) -m course.conda_env
 
-lab: install  ## Open the course in JupyterLab (offline, no keys)
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
+# The learner's lab: repository root, README as the start page, no nbgrader UI, no news (.jupyter-learner/).
+lab: install  ## Open the course in JupyterLab (offline, no keys), on the README
+	JUPYTER_CONFIG_DIR="$(abspath .jupyter-learner)" $(BIN)/jupyter lab $(ROOT_FLAG)
+
+lab-instructor: install  ## JupyterLab in autograder/ with nbgrader's UI (Formgrader, Create Assignment, Validate)
+	cd autograder && $(abspath $(BIN))/jupyter lab $(ROOT_FLAG)
+
+# The browser test (tests/test_browser.py) drives this Chromium through Playwright; never downloaded.
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:  ## Debian's chromium for the browser test (installed with apt-get when run as root)
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && [ "$(CHROMIUM)" = /usr/bin/chromium ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser test (apt-get)..."; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || exit 1; \
+	  test -x "$(CHROMIUM)" || { echo "apt-get installed chromium but $(CHROMIUM) is missing"; exit 1; }; \
+	else \
+	  echo "The browser test needs Chromium at $(CHROMIUM). Install it with:"; \
+	  echo "    sudo apt-get install -y chromium"; \
+	  echo "(macOS or elsewhere: see README, 'The browser test'; then make test CHROMIUM=/path/to/chromium)"; \
+	  exit 1; \
+	fi
 
 sandbox-deps:  ## bubblewrap for sandboxed grading (installed with apt-get when root on Linux; else says how)
 	@command -v bwrap >/dev/null 2>&1 || { \
@@ -56,8 +76,8 @@ sandbox-deps:  ## bubblewrap for sandboxed grading (installed with apt-get when 
 	    echo "(macOS: run the tests in a Linux container or on the course's Linux JupyterHub server)"; exit 2; \
 	  fi; }
 
-test: install sandbox-deps  ## Run every test (offline; fails loudly if anything touches the network)
-	COURSE_REPLAY_TIME_SCALE=0 $(BIN)/python -m pytest -q
+test: install sandbox-deps browser-deps  ## Run every test (offline; fails loudly if anything touches the network)
+	COURSE_REPLAY_TIME_SCALE=0 COURSE_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -q
 
 scenarios: install  ## Re-author every scenario recording from course/authoring
 	$(BIN)/python -m course.authoring build

@@ -19,7 +19,6 @@ CELL_TIMEOUT ?=
 LIMIT ?=
 LESSON ?=
 SANDBOX_LIMITS ?=
-LESSON ?=
 NOTEBOOKS ?=
 
 .PHONY: generate check-sync release collect autograde feedback export report bench-grade gradescope classroom

@@ -45,3 +45,24 @@ def test_other_errors_pass_through_unchanged():
 
     with pytest.raises(KeyError):
         check()
+
+
+def test_checks_that_catch_the_learners_errors_say_not_written_yet_too():
+    """Lessons 1-3's checks run the learner's code under their own try/except; a stub still reads the same."""
+    from course.grading import answering, fanout, recognising
+
+    def extract_calls(response):
+        raise NotImplementedError()
+
+    def run_tool(name, arguments):
+        raise NotImplementedError()
+
+    async def run_calls(calls, tools):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="^extract_calls is not written yet"):
+        recognising.check_extract(extract_calls, "chat_weather_parallel")
+    with pytest.raises(AssertionError, match="^run_tool is not written yet"):
+        answering.check_run_tool(run_tool, [("get_weather", '{"city": "Tokyo"}')])
+    with pytest.raises(AssertionError, match="^run_calls is not written yet"):
+        asyncio.run(fanout.check_run_calls(run_calls, verbose=False))

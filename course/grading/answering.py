@@ -30,6 +30,7 @@ from ..replay import Exchange, ReplaySession, session_of
 from ..wire import ToolResult, api_of, field, results_in, text_in
 from . import failures
 from .failures import graded
+from .unwritten import unwritten_error
 
 API_NAMES = {"chat": "Chat Completions", "responses": "Responses", "anthropic": "Anthropic Messages"}
 READ = {
@@ -48,6 +49,8 @@ def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, BaseExc
         warnings.simplefilter("ignore")
         try:
             return fn(*args, **kwargs), None
+        except NotImplementedError as e:  # a stub: say so, not "the API refused ..."
+            raise unwritten_error(e) from None
         except Exception as e:  # graded from the log below, whatever the learner raised
             return None, e
 

@@ -21,7 +21,7 @@ from ..clock import SimClock, second_look
 from ..policy import DEPENDENT_ARGUMENTS, MUTATING, READ_ONLY
 from ..replay import session_of
 from .failures import graded
-from .unwritten import reports_unwritten
+from .unwritten import reports_unwritten, unwritten_error
 
 PROMPT_ONLY = ("A sentence in the prompt ('call one tool at a time') is a request the model may ignore, not a "
                "guarantee; only the API parameter limits the model to one call per turn. Reread 'Turning it off: "
@@ -125,7 +125,7 @@ def _explain_crash(exc: BaseException, fname: str, provider: str) -> str:
         return (f"{fname} raised {text}. The request you were handed may already hold that key: build a new dict "
                 "({**request, key: value}) instead of passing the key twice.")
     if isinstance(exc, NotImplementedError):
-        return f"{fname} is not written yet (NotImplementedError)."
+        return str(unwritten_error(exc))
     return f"{fname} raised {text}"
 
 

@@ -143,9 +143,9 @@ def emit(tag: Failure) -> None:
 
 
 def _unwritten(exc: NotImplementedError) -> AssertionError:
-    from .unwritten import _message
+    from .unwritten import unwritten_error
 
-    out = _message(exc)
+    out = unwritten_error(exc)
     out.failure = Failure("", "unwritten")  # type: ignore[attr-defined]
     return out
 

@@ -27,6 +27,7 @@ from ..recording import load
 from ..replay import session_of
 from ..wire import calls_in
 from .failures import graded
+from .unwritten import unwritten_error
 
 LATENCIES: dict[str, Any] = {
     "get_weather": {"Tokyo": 800, "London": 900, "Paris": 700, "New York": 1000, "Sydney": 1100,
@@ -75,6 +76,8 @@ async def _run(fn: Callable[..., Any], *args: Any, what: str, limit_s: float = 1
     try:
         try:
             aw = fn(*args)
+        except NotImplementedError as e:
+            raise unwritten_error(e) from None
         except Exception as e:  # noqa: BLE001 - reported to the learner
             return None, e
         if not inspect.isawaitable(aw):
@@ -84,6 +87,8 @@ async def _run(fn: Callable[..., Any], *args: Any, what: str, limit_s: float = 1
             result = await asyncio.wait_for(aw, limit_s)
             _failed = False
             return result, None
+        except NotImplementedError as e:
+            raise unwritten_error(e) from None
         except Exception as e:  # noqa: BLE001
             return None, e
     finally:

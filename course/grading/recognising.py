@@ -19,6 +19,7 @@ from ..clients import anthropic_client, openai_client
 from ..recording import load
 from ..wire import calls_in
 from .failures import graded
+from .unwritten import unwritten_error
 
 API = {"/v1/chat/completions": "Chat Completions", "/v1/responses": "Responses", "/v1/messages": "Anthropic Messages"}
 
@@ -191,8 +192,6 @@ def _explain(e: Exception, where: str, streamed: bool) -> AssertionError:
             "interleaved, so never append to 'the latest call' either: use the fragment's own index (Chat "
             "tool_calls[i].index, Responses output_index, Anthropic event.index). Parse each buffer once, at the end."
             if streamed else "Parse exactly the arguments string of each call."))
-    elif isinstance(e, NotImplementedError):
-        hint = "Replace `raise NotImplementedError()` in the exercise cell with your code, run that cell, then this one."
     elif isinstance(e, KeyError):
         hint = "A key you read is not there on every item; check the type of each item/event first."
     return AssertionError(f"{where}\n  Your function raised {msg}\n  {hint}".rstrip())
@@ -203,6 +202,8 @@ def _run(fn: Callable[[Any], Any], arg: Any, where: str, streamed: bool) -> Any:
         return fn(arg)
     except AssertionError:
         raise
+    except NotImplementedError as e:
+        raise unwritten_error(e) from None
     except Exception as e:  # noqa: BLE001 - turned into a teaching message
         raise _explain(e, where, streamed) from None
 
