@@ -2,8 +2,8 @@
 
 * every SDK version a master's markdown names next to ``openai``, ``anthropic`` or ``openai-agents`` is the one
   ``requirements.lock`` pins (a lesson that wants to name one renders it from :mod:`course.versions`);
-* no file in the repository cites the authors' local source copies (``shared/seeds``, ``../shared``): sources are
-  cited by title and public URL (``course/authoring/citations.py``);
+* no file in the repository cites the authors' local copies of the sources (the ``shared`` folder beside the
+  repository): sources are cited by title and public URL (``course/authoring/citations.py``);
 * every recording's ``provenance.sources`` that names a source document gives its public URL.
 """
 
