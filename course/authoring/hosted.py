@@ -67,16 +67,15 @@ register(_serial(
 
 register(_serial(
     "hubspot_responses_described", "web_search_preview",
-    "The thread's suggestion tried: descriptions say 'Send in parallel with any other non-dependent HubSpot function "
-    "call' and the instructions ask for parallel calls; a later post reports that no instructions or prompt changed "
+    "The thread's suggestion tried: each description says the call may be sent in parallel with the other "
+    "independent HubSpot calls, and the instructions ask for parallel calls; a later post reports that no instructions or prompt changed "
     "the one-call-per-turn behaviour while web_search_preview was active.",
     extra="Instructions and descriptions ask for parallel calls."))
 
 register(Scenario(
     name="hubspot_responses_no_hosted", provider="openai",
     note=REPRO + "The same payload WITHOUT the hosted tool: both HubSpot function_call items in one response "
-                 "(the original poster: 'the parallel tool calling does seem to be working now when the web search "
-                 "tool is not included').",
+                 "(the original poster reports that the calls came together once the web search tool was removed).",
     sources=[FORUM, SDK],
     turns=[responses.calls(TASK, NOTE, note="TWO function_call items in one response: the hosted tool is gone.",
                            latency_ms=1400),
