@@ -3,10 +3,10 @@ and ``store=False`` resend) and Anthropic, some with a tool that fails.
 
 Scenario roles in the lesson (hidden tests must not reuse the visible ones):
 
-* demos: ``answer_responses_chain``, ``answer_responses_resend`` (plus the seeds
+* demos: ``answer_responses_chain``, ``answer_responses_resend`` (plus the source documents' examples
   ``chat_weather_parallel`` and ``claude_weather_parallel`` for the missing-id 400s);
 * visible self-checks: ``answer_responses_chain``, ``answer_claude_error``,
-  ``answer_chat_two_rounds``, ``answer_claude_two_rounds`` (and the seed ``chat_weather_parallel``);
+  ``answer_chat_two_rounds``, ``answer_claude_two_rounds`` (and the tutorial's ``chat_weather_parallel``);
 * hidden tests: every ``*_hidden`` scenario.
 
 Where a tool fails (unknown city or ticker), the learner words the error text, so every request
@@ -23,9 +23,9 @@ OPENAI_DOCS = "https://platform.openai.com/docs/guides/function-calling"
 CONV_STATE = "https://developers.openai.com/api/docs/guides/migrate-to-responses"
 ANTHROPIC_DOCS = "https://platform.claude.com/docs/en/agents-and-tools/tool-use/handle-tool-calls"
 ANTHROPIC_PARALLEL = "https://platform.claude.com/docs/en/agents-and-tools/tool-use/parallel-tool-use"
-OPENAI_SDK = ("openai 3.54: openai/types/chat/chat_completion_tool_message_param.py, "
+OPENAI_SDK = ("authored with openai 3.54: openai/types/chat/chat_completion_tool_message_param.py, "
               "openai/types/responses/response_input_param.py (FunctionCallOutput)")
-ANTHROPIC_SDK = "anthropic 2.12: anthropic/types/tool_result_block_param.py (tool_use_id, content, is_error)"
+ANTHROPIC_SDK = "authored with anthropic 2.12: anthropic/types/tool_result_block_param.py (tool_use_id, content, is_error)"
 ANY = {"tool_output": "any"}
 GPT = "gpt-4o-mini"
 CLAUDE = "claude-haiku-4-5-20251001"

@@ -1,6 +1,6 @@
 """Lesson 04 scenarios: the doctor-booking flow with and without parallel tool calls.
 
-The blog seed (002) reports the failure: with parallel calls on, the model emits ``get_doctor_calendar`` and
+The CallSphere blog post (``citations.BLOG``) reports the failure: with parallel calls on, the model emits ``get_doctor_calendar`` and
 ``book_appointment`` in the same turn and passes a ``slot_id`` it guessed from "3pm" instead of waiting for
 the calendar.  The ``*_parallel`` scenarios reproduce that shape; the ``*_serial`` ones are the same request
 sent with parallelism disabled (``parallel_tool_calls=False`` / ``disable_parallel_tool_use``), where the model
@@ -15,15 +15,16 @@ from typing import Any
 
 from . import Scenario, chat, claude, drivers, register, responses
 from .. import policy
+from . import citations
 
-BLOG = "seed 002: CallSphere blog, 'parallel function calling ... the booking flow' (guessed slot_id)"
-TUTORIAL = "seed 001: tutorial, 'Disabling parallel calls' (parallel_tool_calls=False)"
+BLOG = f"{citations.BLOG} (the booking flow, a slot_id guessed from the user's '3pm')"
+TUTORIAL = f"{citations.TUTORIAL} (section 'Disabling parallel calls': parallel_tool_calls=False)"
 OPENAI_CHAT = "https://platform.openai.com/docs/api-reference/chat/create#chat-create-parallel_tool_calls"
 OPENAI_RESP = "https://platform.openai.com/docs/api-reference/responses/create#responses-create-parallel_tool_calls"
 OPENAI_GUIDE = "https://platform.openai.com/docs/guides/function-calling#parallel-function-calling"
 CLAUDE_DOC = "https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#parallel-tool-use"
-SDK_OPENAI = "openai 3.54 source: openai/resources/chat/completions/completions.py, responses/responses.py (parallel_tool_calls)"
-SDK_ANTHROPIC = "anthropic 2.12 source: anthropic/types/tool_choice_auto_param.py (disable_parallel_tool_use)"
+SDK_OPENAI = "authored with openai 3.54; source: openai/resources/chat/completions/completions.py, responses/responses.py (parallel_tool_calls)"
+SDK_ANTHROPIC = "authored with anthropic 2.12; source: anthropic/types/tool_choice_auto_param.py (disable_parallel_tool_use)"
 
 GPT = "gpt-4.1"
 CLAUDE = "claude-haiku-4-5-20251001"
@@ -50,7 +51,7 @@ def _chat_msgs(text: str) -> list[dict[str, Any]]:
 
 register(Scenario(
     name="chat_booking_parallel", provider="openai",
-    note=("Blog seed's booking flow with parallel calls on (the default): turn 1 asks for the calendar, the "
+    note=("The blog's booking flow with parallel calls on (the default): turn 1 asks for the calendar, the "
           "payment method AND book_appointment with a slot_id guessed from '3pm' (slot-1500-guess). The booking "
           "fails, the model books the real slot next turn: 3 model calls, 1 wasted tool call."),
     sources=[BLOG, OPENAI_GUIDE, SDK_OPENAI],

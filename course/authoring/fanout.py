@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from . import chat, claude, drivers
 from .build import Scenario, register
+from .citations import TUTORIAL as _TUTORIAL
 
-TUTORIAL = "shared/seeds/001_114a4592aab21eca.txt (tutorial 'Parallel Tool Calls', section 'Real parallelism with asyncio')"
+TUTORIAL = f"{_TUTORIAL} (section 'Real parallelism with asyncio')"
 OPENAI_DOCS = "https://platform.openai.com/docs/guides/function-calling"
 ANTHROPIC_DOCS = "https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use"
-OPENAI_SDK = "openai 3.54: openai/_client.py (AsyncOpenAI), openai/types/chat/chat_completion_message_tool_call.py"
-ANTHROPIC_SDK = "anthropic 2.12: anthropic/_client.py (AsyncAnthropic), anthropic/types/tool_use_block.py"
+OPENAI_SDK = "authored with openai 3.54: openai/_client.py (AsyncOpenAI), openai/types/chat/chat_completion_message_tool_call.py"
+ANTHROPIC_SDK = "authored with anthropic 2.12: anthropic/_client.py (AsyncAnthropic), anthropic/types/tool_use_block.py"
 
 STOCK_Q = "What's the weather in Tokyo and what's the AAPL stock price?"
 STOCK_ANSWER = "Tokyo is 24°C and sunny, and Apple (AAPL) trades at $213.50."
@@ -23,7 +24,7 @@ FIVE_ANSWER = ("Warmest is Tokyo at 24°C (sunny), then Sydney 22°C (windy), Pa
 def _stock() -> Scenario:
     return Scenario(
         name="fanout_weather_stock", provider="openai",
-        note="Tutorial seed (asyncio section): weather in Tokyo + AAPL stock price, two parallel tool_calls "
+        note="Tutorial example (asyncio section): weather in Tokyo + AAPL stock price, two parallel tool_calls "
              "answered by an AsyncOpenAI loop that runs both tools concurrently.",
         sources=[TUTORIAL, OPENAI_DOCS, OPENAI_SDK],
         turns=[

@@ -1,8 +1,8 @@
 """Lesson 5 scenarios: the Responses API hosted-tool limitation, as users reported it in 2025.
 
 Every scenario here is a *reproduction* of behaviour reported in the OpenAI community thread
-"Responses API: Parallel Tool Calls Not Happening" (``THREAD``, seed
-``shared/seeds/000_ce4a007861029a53.txt``): with a hosted tool (``web_search_preview`` or
+"Responses API: Parallel Tool Calls Not Happening" (``THREAD``, cited by title and URL from
+:mod:`.citations`): with a hosted tool (``web_search_preview`` or
 ``file_search``) beside function tools, gpt-4o emitted one ``function_call`` per response; without the
 hosted tool, and on Chat Completions, it emitted both HubSpot calls in one turn.  The turns are authored,
 not captured: re-record any of them live with
@@ -19,9 +19,9 @@ import openai
 from ..grading import hosted as h
 from . import chat, errors, responses
 from .build import Scenario, register
+from .citations import FORUM
 
-FORUM = f"{h.THREAD} (seed shared/seeds/000_ce4a007861029a53.txt)"
-SDK = "openai 3.54 types: openai/types/responses/function_tool_param.py, response_function_web_search.py"
+SDK = "authored with openai 3.54; types: openai/types/responses/function_tool_param.py, response_function_web_search.py"
 NESTED_400 = ["https://github.com/openai/openai-go/issues/474",
               "https://github.com/microsoft/vscode-copilot-release/issues/11157"]
 REPRO = ("Reproduction of behaviour users reported in 2025 (OpenAI community thread 'Responses API: Parallel Tool "
@@ -67,16 +67,15 @@ register(_serial(
 
 register(_serial(
     "hubspot_responses_described", "web_search_preview",
-    "The thread's suggestion tried: descriptions say 'Send in parallel with any other non-dependent HubSpot function "
-    "call' and the instructions ask for parallel calls; a later post reports that no instructions or prompt changed "
+    "The thread's suggestion tried: each description says the call may be sent in parallel with the other "
+    "independent HubSpot calls, and the instructions ask for parallel calls; a later post reports that no instructions or prompt changed "
     "the one-call-per-turn behaviour while web_search_preview was active.",
     extra="Instructions and descriptions ask for parallel calls."))
 
 register(Scenario(
     name="hubspot_responses_no_hosted", provider="openai",
     note=REPRO + "The same payload WITHOUT the hosted tool: both HubSpot function_call items in one response "
-                 "(the original poster: 'the parallel tool calling does seem to be working now when the web search "
-                 "tool is not included').",
+                 "(the original poster reports that the calls came together once the web search tool was removed).",
     sources=[FORUM, SDK],
     turns=[responses.calls(TASK, NOTE, note="TWO function_call items in one response: the hosted tool is gone.",
                            latency_ms=1400),
@@ -88,7 +87,7 @@ register(Scenario(
     note=REPRO + "The Chat Completions equivalent (same instructions, question and tools, nested format): both "
                  "tool_calls in one assistant message ('When using the chat completions API with the same tool "
                  "names, descriptions, and message input text, it does call the tools in parallel').",
-    sources=[FORUM, "openai 3.54 types: openai/types/chat/chat_completion_message_tool_call.py"],
+    sources=[FORUM, "authored with openai 3.54; types: openai/types/chat/chat_completion_message_tool_call.py"],
     turns=[chat.calls(TASK, NOTE, note="Two tool_calls in one assistant message.", latency_ms=1200),
            chat.text(ANSWER, note="Both tool messages went back; finish_reason 'stop'.", latency_ms=1000)],
     drive=lambda client: h.run_chat(client, h.request("hubspot_chat"))))

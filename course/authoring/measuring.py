@@ -32,9 +32,9 @@ from typing import Any, Callable
 
 from . import chat, claude, drivers, responses
 from .build import Scenario, register
+from .citations import BLOG as _BLOG
 
-BLOG = ("shared/seeds/002_f97bd84d59646567.txt (CallSphere blog, 'parallel function calling ... an eval that "
-        "proves the win': latency table, four-metric eval, wasted parallel calls)")
+BLOG = f"{_BLOG} (latency table, four-metric eval, wasted parallel calls)"
 OPENAI_DOCS = "https://platform.openai.com/docs/guides/function-calling#parallel-function-calling"
 ANTHROPIC_DOCS = "https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#parallel-tool-use"
 SOURCES = [BLOG, OPENAI_DOCS, ANTHROPIC_DOCS]
@@ -129,7 +129,7 @@ _lookup(
          c_calls(LONDON, content="Tokyo: 24°C, sunny.", latency_ms=750),
          c_calls(USD_JPY, content="London: 15°C, overcast.", latency_ms=750),
          c_text("Tokyo is 24°C and sunny, London 15°C and overcast, and 1 USD buys 149.5 JPY.", latency_ms=1100)],
-    note="weather in Tokyo and London plus USD->JPY (the tutorial seed's question).")
+    note="weather in Tokyo and London plus USD->JPY (the tutorial's question).")
 
 _lookup(
     "aapl_msft", "Compare the AAPL and MSFT share prices.",

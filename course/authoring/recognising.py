@@ -1,18 +1,20 @@
 """Lesson 01 scenarios (recognising parallel tool calls): the hidden tests' conversations.
 
-The seeds' own examples (chat_weather_parallel, responses_sf_sanjose, claude_weather_parallel and
+The source documents' examples (chat_weather_parallel, responses_sf_sanjose, claude_weather_parallel and
 their ``_stream`` twins) live in :mod:`.seeds`; the lesson's demos and visible self-checks use those.
 The conversations here are the ones the hidden tests use: every provider with a turn of exactly one
 call, a turn of several calls, and a text-only last turn; the non-function item or text block sits
-*before* the calls so ``[0]`` is wrong; and streamed turns whose call fragments are interleaved across
-indexes (``interleave=True``), so only code that keys fragments by index assembles them.
+*before* the calls so ``[0]`` is wrong; and streamed turns *authored* with their call fragments interleaved
+across indexes (``interleave=True``).  Neither provider documents whether fragments of different calls can
+arrive interleaved; these streams exist to enforce the course's defensive rule (key every fragment by its
+index), and only code that follows it assembles them.
 
 All are authored (no live capture): the shapes follow the SDK types and the documentation below.
 """
 
 from __future__ import annotations
 
-from . import chat, claude, drivers, register, responses
+from . import chat, citations, claude, drivers, register, responses
 from .build import Scenario
 
 MODULE = __name__
@@ -22,8 +24,8 @@ RESP_DOCS = "https://platform.openai.com/docs/api-reference/responses/object"
 RESP_STREAM_DOCS = "https://platform.openai.com/docs/api-reference/responses-streaming"
 CLAUDE_DOCS = "https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#parallel-tool-use"
 CLAUDE_STREAM_DOCS = "https://docs.anthropic.com/en/docs/build-with-claude/streaming#streaming-request-with-tool-use"
-TUTORIAL = "seed 001 (Parallel Tool Calls tutorial): handle len(tool_calls) == 1 and > 1"
-FORUM = "seed 000 (OpenAI forum, 'Responses API: Parallel Tool Calls Not Happening'): iterate output, never output[0]"
+TUTORIAL = f"{citations.TUTORIAL} (handle one call and several calls per turn)"
+FORUM = f"{citations.FORUM} (iterate the output list instead of reading output[0])"
 
 register(Scenario(
     name="rec_chat_turns", provider="openai", module=MODULE,
@@ -89,13 +91,13 @@ register(Scenario(
 
 register(Scenario(
     name="rec_chat_stream_turns", provider="openai", module=MODULE,
-    note="Chat Completions streamed (include_usage): three calls with fragments interleaved by index, then one "
+    note="Chat Completions streamed (include_usage): three calls whose fragments are authored interleaved by index, then one "
          "call, then text. The usage chunk at the end has choices == [].",
     sources=[CHAT_STREAM_DOCS, "openai/types/chat/chat_completion_chunk.py (ChoiceDeltaToolCall.index)"],
     turns=[
         chat.calls(("get_weather", {"city": "Tokyo"}), ("get_weather", {"city": "London"}),
                    ("get_weather", {"city": "Sydney"}), interleave=True,
-                   note="Three tool_calls streamed round-robin: deltas of index 0, 1, 2 alternate.", latency_ms=900),
+                   note="Three tool_calls streamed round-robin (authored that way to test index keying): deltas of index 0, 1, 2 alternate.", latency_ms=900),
         chat.calls(("get_exchange_rate", {"from_currency": "USD", "to_currency": "JPY"}),
                    note="Exactly one streamed tool call.", latency_ms=700),
         chat.text("Tokyo is 24°C and sunny, London 15°C and overcast, Sydney 22°C and windy. One US dollar buys "
@@ -109,13 +111,13 @@ register(Scenario(
 
 register(Scenario(
     name="rec_claude_stream_turns", provider="anthropic", module=MODULE,
-    note="Anthropic streamed: [text, tool_use, tool_use] with input_json_delta events interleaved by index, then "
+    note="Anthropic streamed: [text, tool_use, tool_use] with input_json_delta events authored interleaved by index, then "
          "one tool_use with no text, then a text reply.",
     sources=[CLAUDE_STREAM_DOCS, "anthropic/types/raw_content_block_delta_event.py", "anthropic/types/input_json_delta.py"],
     turns=[
         claude.calls(("get_weather", {"city": "Paris"}), ("get_stock_price", {"ticker": "MSFT"}),
                      preamble="I'll fetch both at once.", interleave=True,
-                     note="Text block 0, tool_use blocks 1 and 2; their fragments alternate.", latency_ms=900),
+                     note="Text block 0, tool_use blocks 1 and 2; their fragments alternate (authored that way to test index keying).", latency_ms=900),
         claude.calls(("get_exchange_rate", {"from_currency": "EUR", "to_currency": "USD"}),
                      note="Exactly one tool_use block, at index 0.", latency_ms=700),
         claude.reply("Paris is 19°C with light rain. MSFT is at $415.80, and one euro buys $1.09.",
@@ -129,7 +131,7 @@ register(Scenario(
 
 register(Scenario(
     name="rec_responses_stream_turns", provider="openai", module=MODULE,
-    note="Responses streamed: [message, function_call, function_call] with argument deltas interleaved by "
+    note="Responses streamed: [message, function_call, function_call] with argument deltas authored interleaved by "
          "output_index, then text.",
     sources=[RESP_STREAM_DOCS, "openai/types/responses/response_function_call_arguments_delta_event.py",
              "openai/types/responses/response_output_item_added_event.py"],
@@ -137,7 +139,7 @@ register(Scenario(
         responses.output(responses.message("Checking both cities."),
                          responses.call("get_weather", {"city": "San Francisco"}),
                          responses.call("get_weather", {"city": "San Jose"}), interleave=True,
-                         note="A message item at output_index 0, two calls at 1 and 2; their deltas alternate.",
+                         note="A message item at output_index 0, two calls at 1 and 2; their deltas alternate (authored that way to test index keying).",
                          latency_ms=900),
         responses.text("San Francisco is 17°C and foggy; San Jose is 23°C and sunny, 6°C warmer.",
                        note="Text only.", latency_ms=900),

@@ -1,17 +1,20 @@
-"""The seeds' own examples: weather and exchange rate (Chat), San Francisco vs San Jose (Responses),
-Tokyo and London (Claude), each non-streamed and streamed."""
+"""The source documents' examples: weather and exchange rate (Chat, from the tutorial), San Francisco vs San Jose
+(Responses, from the forum thread), Tokyo and London (Claude, from the tutorial), each non-streamed and streamed.
+
+The San Francisco / San Jose turn puts a ``message`` item before the two calls. That item is the course's
+addition, not the thread's (there, ``output[0]`` is the San Francisco ``function_call``): it is there so
+that code reading ``output[0]`` fails."""
 
 from __future__ import annotations
 
 from . import chat, claude, drivers, responses
 from .build import Scenario, register
+from .citations import FORUM, TUTORIAL
 
-TUTORIAL = "shared/seeds/001_114a4592aab21eca.txt (tutorial 'Parallel Tool Calls')"
-FORUM = "https://community.openai.com/ (thread 'Responses API: Parallel Tool Calls Not Happening'; shared/seeds/000_ce4a007861029a53.txt)"
 OPENAI_DOCS = "https://platform.openai.com/docs/guides/function-calling"
 ANTHROPIC_DOCS = "https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use"
-OPENAI_SDK = "openai 3.54 types: openai/types/chat/chat_completion*.py, openai/types/responses/response*.py"
-ANTHROPIC_SDK = "anthropic 2.12 types: anthropic/types/message.py, tool_use_block.py, raw_message_stream_event.py"
+OPENAI_SDK = "authored with openai 3.54; types: openai/types/chat/chat_completion*.py, openai/types/responses/response*.py"
+ANTHROPIC_SDK = "authored with anthropic 2.12; types: anthropic/types/message.py, tool_use_block.py, raw_message_stream_event.py"
 
 CHAT_Q = "What's the weather in Tokyo and London, and what's the USD to JPY rate?"
 CHAT_ANSWER = "Tokyo is 24°C and sunny, London is 15°C and overcast, and 1 USD buys 149.5 JPY."
@@ -37,7 +40,7 @@ def _chat(stream: bool) -> Scenario:
     kw = {"stream_options": {"include_usage": True}} if stream else {}
     return Scenario(
         name="chat_weather_parallel" + ("_stream" if stream else ""), provider="openai",
-        note="Tutorial seed: weather in Tokyo and London plus USD->JPY, three parallel tool_calls in one message"
+        note="Tutorial example: weather in Tokyo and London plus USD->JPY, three parallel tool_calls in one message"
              + (", streamed as chat.completion.chunk deltas keyed by index." if stream else "."),
         sources=[TUTORIAL, OPENAI_DOCS, OPENAI_SDK], turns=turns,
         drive=lambda c: drivers.chat_loop(c, model="gpt-4o-mini", messages=[{"role": "user", "content": CHAT_Q}],
@@ -49,15 +52,16 @@ def _responses(stream: bool) -> Scenario:
         responses.output(responses.message("I'll look up both cities."),
                          responses.call("weather_conditions", {"location_city": "San Francisco"}),
                          responses.call("weather_conditions", {"location_city": "San Jose"}),
-                         note="A message item first, then TWO function_call items: output[0] is not a call.",
+                         note="A message item first (added by the course), then TWO function_call items: output[0] is not a call.",
                          latency_ms=1100),
         responses.text(SF_ANSWER, note="Both function_call_output items were sent; a message item ends the loop.",
                        latency_ms=800),
     ]
     return Scenario(
         name="responses_sf_sanjose" + ("_stream" if stream else ""), provider="openai",
-        note="Forum seed: San Francisco vs San Jose temperature via the Responses API, two parallel function_call "
-             "items (a message item added before them shows why output[0] is unsafe)"
+        note="Forum thread's example: San Francisco vs San Jose temperature via the Responses API, two parallel "
+             "function_call items; the message item before them is the course's addition (in the thread output[0] is "
+             "the San Francisco call), put there so that reading output[0] fails"
              + (", streamed as typed response.* events." if stream else "."),
         sources=[FORUM, OPENAI_DOCS, OPENAI_SDK], turns=turns,
         drive=lambda c: drivers.responses_loop(
@@ -75,7 +79,7 @@ def _claude(stream: bool) -> Scenario:
     ]
     return Scenario(
         name="claude_weather_parallel" + ("_stream" if stream else ""), provider="anthropic",
-        note="Tutorial seed: Claude asks for Tokyo and London weather as two tool_use blocks"
+        note="Tutorial example: Claude asks for Tokyo and London weather as two tool_use blocks"
              + (", streamed as content_block_* events with input_json_delta fragments." if stream else "."),
         sources=[TUTORIAL, ANTHROPIC_DOCS, ANTHROPIC_SDK], turns=turns,
         drive=lambda c: drivers.claude_loop(c, model="claude-haiku-4-5-20251001",

@@ -299,12 +299,15 @@ def _first_problem_tool(tools: list[Any]) -> str | None:
             return f"tools[{i}] is a {type(t).__name__}, not a dict"
         if "function" in t:
             return (f"tools[{i}] is still in Chat Completions' nested format ({{'type': 'function', 'function': "
-                    "{...}}). The Responses API wants name, description, parameters and strict at the top level of "
+                    "{...}}). The Responses API wants name, parameters and strict (and description, if any) "
+                    "at the top level of "
                     "the tool; sent nested, the real API answers 400 \"Missing required parameter: 'tools[0].name'.\"")
         if t.get("type") is None:
             return f"tools[{i}] has no 'type': Responses needs \"type\": \"function\" on every function tool."
         if t.get("type") == "function":
-            missing = [k for k in ("name", "description", "parameters", "strict") if k not in t]
+            # FunctionToolParam (openai/types/responses/function_tool_param.py): name, parameters, strict and
+            # type are Required; description is optional.
+            missing = [k for k in ("name", "parameters", "strict") if k not in t]
             if missing:
                 return f"tools[{i}] ({t.get('name')}) is missing {missing}."
     return None
@@ -357,6 +360,12 @@ def check_conversion(to_responses_tools: Callable[[list], list], validate_respon
                       ([{"type": "file_search"}, TASK_TOOL], 0, "a file_search tool without vector_store_ids"),
                       ([TASK_TOOL, {k: v for k, v in NOTE_TOOL.items() if k != "parameters"}], 1,
                        "a function tool without 'parameters'")]
+        no_description = [WEB_SEARCH_PREVIEW, TASK_TOOL, {k: v for k, v in NOTE_TOOL.items() if k != "description"}]
+        ok = validate_responses_tools(no_description)
+        assert isinstance(ok, list) and ok == [], (
+            "validate_responses_tools should accept a function tool without 'description': the SDK's "
+            "FunctionToolParam marks it optional (only name, parameters, strict and type are required); "
+            f"got {ok!r:.300}")
     for tools, index, what in bad_cases:
         problems = validate_responses_tools(tools)
         assert isinstance(problems, list) and problems, (

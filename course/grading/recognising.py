@@ -163,9 +163,11 @@ def compare(got_raw: Any, body: Mapping[str, Any], where: str, streamed: bool = 
         if mine["name"] != exp["name"]:
             raise AssertionError(head + f"Call {exp['id']}: name should be {exp['name']!r}, you have {mine['name']!r}.")
         if dict(mine["arguments"]) != exp["arguments"]:
-            hint = (" In a stream, append each fragment to the call at *its* index (Chat: tool_calls[i].index; "
-                    "Responses: output_index or item_id; Anthropic: the event's index): fragments of different calls "
-                    "can arrive interleaved.") if streamed else ""
+            hint = ((" In a stream, append each fragment to the call at *its* index (Chat: tool_calls[i].index; "
+                    "Responses: output_index or item_id; Anthropic: the event's index). Neither provider documents "
+                    "whether fragments of different calls can interleave, so the course's rule is never to rely on "
+                    "arrival order; some graded streams are authored with the calls' fragments interleaved.")
+                    if streamed else "")
             raise AssertionError(head + f"Call {exp['id']} ({exp['name']}): arguments should be {exp['arguments']}, "
                                  f"you have {dict(mine['arguments'])}.{hint}")
 
@@ -188,8 +190,9 @@ def _explain(e: Exception, where: str, streamed: bool) -> AssertionError:
     elif isinstance(e, json.JSONDecodeError):
         hint = ("json.loads failed on the arguments. " + (
             "Keep one buffer per index: gluing the fragments of different calls together gives text like "
-            "'{\"city\": \"Tok{\"city\"...' that is not JSON. Fragments of different calls can arrive "
-            "interleaved, so never append to 'the latest call' either: use the fragment's own index (Chat "
+            "'{\"city\": \"Tok{\"city\"...' that is not JSON. Never append to 'the latest call' either: no "
+            "provider documents whether fragments of different calls can interleave (some graded streams are "
+            "authored interleaved), so use the fragment's own index (Chat "
             "tool_calls[i].index, Responses output_index, Anthropic event.index). Parse each buffer once, at the end."
             if streamed else "Parse exactly the arguments string of each call."))
     elif isinstance(e, KeyError):

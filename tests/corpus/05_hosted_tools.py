@@ -30,6 +30,35 @@ def validate_responses_tools(tools):
         if "function" in tool or kind is None:
             problems.append(f"tools[{i}]: not a flat Responses function tool")
         elif kind == "function":
+            problems += [f"tools[{i}].{k} is required" for k in ("name", "parameters", "strict")
+                         if k not in tool]
+        elif kind == "file_search" and "vector_store_ids" not in tool:
+            problems.append(f"tools[{i}].vector_store_ids is required")
+    return problems
+'''
+
+_VALIDATE_REQUIRES_DESCRIPTION = '''
+def to_responses_tools(tools):
+    out = []
+    for tool in tools:
+        match tool:
+            case {"function": fn}:
+                out.append({"type": "function", "name": fn["name"], "description": fn.get("description", ""),
+                            "parameters": fn.get("parameters", {}), "strict": fn.get("strict", False)})
+            case {"type": str(kind)} if kind != "function":
+                out.append(tool)
+            case _:
+                out.append({**tool, "type": "function", "strict": tool.get("strict", False)})
+    return out
+
+
+def validate_responses_tools(tools):
+    problems = []
+    for i, tool in enumerate(tools):
+        kind = tool.get("type")
+        if "function" in tool or kind is None:
+            problems.append(f"tools[{i}]: not a flat Responses function tool")
+        elif kind == "function":
             problems += [f"tools[{i}].{k} is required" for k in ("name", "description", "parameters", "strict")
                          if k not in tool]
         elif kind == "file_search" and "vector_store_ids" not in tool:
@@ -40,7 +69,7 @@ def validate_responses_tools(tools):
 _CONVERT_DEEPCOPY = '''
 import copy
 
-REQUIRED = ("type", "name", "description", "parameters", "strict")
+REQUIRED = ("type", "name", "parameters", "strict")
 
 
 def to_responses_tools(tools):
@@ -80,7 +109,7 @@ def validate_responses_tools(tools):
         elif tool.get("type") is None:
             problems.append(f"tools[{i}] has no type")
         elif tool["type"] == "function":
-            problems += [f"tools[{i}] lacks {k}" for k in ("name", "description", "parameters", "strict") if k not in tool]
+            problems += [f"tools[{i}] lacks {k}" for k in ("name", "parameters", "strict") if k not in tool]
         elif tool["type"] == "file_search" and not tool.get("vector_store_ids"):
             problems.append(f"tools[{i}] lacks vector_store_ids")
     return problems
@@ -150,7 +179,7 @@ def validate_responses_tools(tools):
         if "function" in tool or tool.get("type") is None:
             problems.append(f"{tool.get('name') or tool.get('function', {}).get('name')}: not a flat function tool")
         elif tool["type"] == "function":
-            problems += [f"{tool.get('name')} lacks {k}" for k in ("name", "description", "parameters", "strict")
+            problems += [f"{tool.get('name')} lacks {k}" for k in ("name", "parameters", "strict")
                          if k not in tool]
         elif tool["type"] == "file_search" and not tool.get("vector_store_ids"):
             problems.append("file_search lacks vector_store_ids")
@@ -502,6 +531,9 @@ VARIANTS = {
     "mistake_convert_mutates_input": {
         "why": "Pops 'function' out of the caller's own dicts.",
         "cells": {"to_responses_tools": _CONVERT_MUTATES}, "fails": [T1], "says": {T1: "changed the list"}},
+    "mistake_validate_requires_description": {
+        "why": "Reports a function tool without 'description' (FunctionToolParam marks it optional).",
+        "cells": {"to_responses_tools": _VALIDATE_REQUIRES_DESCRIPTION}, "fails": [T1], "says": {T1: "optional"}},
     "mistake_validate_without_index": {
         "why": "Problems name the tool but not its position tools[i].",
         "cells": {"to_responses_tools": _VALIDATE_NO_INDEX}, "fails": [T1], "says": {T1: "tools[1]"}},
