@@ -253,3 +253,25 @@ def test_sandbox_argv_mounts_nothing_of_the_instructor(tmp_path: Path) -> None:
     for secret in (REPO / "solutions", REPO / "autograder", REPO / "course", Path.home()):
         assert not any(str(secret) == s or str(secret).startswith(s + "/") for s in sources
                        if not s.startswith(str(REPO / ".venv"))), f"{secret} is mounted: {sources}"
+
+
+def test_report_is_rewritten_when_a_run_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = build_course(tmp_path / "course")
+    layout = Layout(root=root, notebooks=root / "nb", solutions=root / "sol")
+    nbg.ensure_path()
+    grading.ensure_assignments(layout, [LESSON])
+    builders.write(builders.correct(layout), root / "submitted")
+    report = root / "autograded" / "grading-report.csv"
+    report.parent.mkdir(parents=True)
+    report.write_text("student,lesson,status\nstale,00-fixture,graded\n")
+
+    def broken_merge(layout: Layout, jobs: list) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(grading, "merge", broken_merge)
+    with pytest.raises(OSError):
+        grading.grade(layout, grading.submissions(layout), cell_timeout=CELL_TIMEOUT, tmp=tmp_path)
+    rows = read_report(root)
+    assert set(rows) == {"control"}, "the stale report was not rewritten"
+    assert rows["control"]["status"] == "not graded"
+    assert "No space left on device" in rows["control"]["reason"]
