@@ -275,3 +275,25 @@ def test_report_is_rewritten_when_a_run_stops(tmp_path: Path, monkeypatch: pytes
     assert set(rows) == {"control"}, "the stale report was not rewritten"
     assert rows["control"]["status"] == "not graded"
     assert "No space left on device" in rows["control"]["reason"]
+
+
+def test_a_started_sandbox_is_complete_before_anyone_joins_it(tmp_path: Path) -> None:
+    """bubblewrap names its init before it has mounted anything: `start` must wait for the sandbox itself."""
+    for i in range(20):
+        spec = sandbox.Spec(uid=sandbox.UID_BASE, ipc=str(tmp_path / f"ipc{i}"), lib=str(tmp_path / "lib"),
+                            cwd=str(tmp_path / f"w{i}" / "cwd"), status=str(tmp_path / "s.json"))
+        Path(spec.ipc).mkdir()
+        Path(spec.lib).mkdir(exist_ok=True)
+        box = sandbox.start(spec)
+        try:
+            fds = sandbox.open_namespaces(box)
+            pid = os.fork()
+            if pid == 0:
+                sandbox._setns(fds["mnt"], sandbox.CLONE_NEWNS)
+                ok = os.path.isdir(spec.cwd) and not os.path.exists(str(REPO / "solutions"))
+                os._exit(0 if ok else 1)
+            for fd in fds.values():
+                os.close(fd)
+            assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0, f"joined an incomplete sandbox (try {i})"
+        finally:
+            sandbox.stop(box)

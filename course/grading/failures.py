@@ -145,9 +145,7 @@ def emit(tag: Failure) -> None:
 def _unwritten(exc: NotImplementedError) -> AssertionError:
     from .unwritten import unwritten_error
 
-    out = unwritten_error(exc)
-    out.failure = Failure("", "unwritten")  # type: ignore[attr-defined]
-    return out
+    return unwritten_error(exc)
 
 
 def _judge(exc: BaseException, check: str, home: str, args: tuple[Any, ...], kwargs: dict[str, Any],

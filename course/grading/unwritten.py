@@ -32,9 +32,13 @@ def stub_name(exc: BaseException) -> str | None:
 
 def unwritten_error(exc: NotImplementedError) -> AssertionError:
     """The check's failure for a stub that still raises: names the innermost function that raised."""
+    from .failures import Failure
+
     name = stub_name(exc) or "this exercise"
-    return AssertionError(f"{name} is not written yet: replace `raise NotImplementedError()` in its cell with your "
-                          "code, run that cell, then run this check again.")
+    err = AssertionError(f"{name} is not written yet: replace `raise NotImplementedError()` in its cell with your "
+                         "code, run that cell, then run this check again.")
+    err.failure = Failure("", "unwritten")  # type: ignore[attr-defined]  # the class report's tag
+    return err
 
 
 def reports_unwritten(check: Callable[..., Any]) -> Callable[..., Any]:

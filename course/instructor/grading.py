@@ -329,6 +329,16 @@ def rescore(nb: nbformat.NotebookNode, tests: dict[str, TestCell]) -> tuple[dict
     return scores, problems
 
 
+def _scores_from_notebook(path: Path) -> dict[str, float]:
+    """nbgrader's own reading of an executed notebook's scores (for tests and comparisons)."""
+    from nbgrader.utils import determine_grade, is_grade
+
+    from .paths import grade_id as get_grade_id
+
+    nb = nbformat.read(path, as_version=4)
+    return {get_grade_id(c): float(determine_grade(c)[0] or 0) for c in nb.cells if is_grade(c)}
+
+
 def _scores_from_db(db: Path, job: Job) -> dict[str, float | None]:
     from nbgrader.api import Gradebook
 
@@ -486,6 +496,7 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
     running: dict[int, tuple[Job, nbg.Child]] = {}
     queue = list(jobs)
     stopped = ""
+    merged = False
     try:
         nbg.preload()
         ensure_assignments(layout, lessons)
@@ -555,6 +566,7 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
                     break  # `running` was cleared: the rest of this snapshot is stale
                 done.append(job)
         merge(layout, done)
+        merged = True
     except BaseException as exc:
         stopped = f"{type(exc).__name__}: {exc}".strip()
         raise
@@ -571,7 +583,7 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
         shutil.rmtree(ipc_root, ignore_errors=True)
         if uid_lock >= 0:
             os.close(uid_lock)
-        graded = {id(j) for j in done}
+        graded = {id(j) for j in done} if merged else set()
         for job in jobs:
             if id(job) not in graded:
                 job.status = "not graded"

@@ -190,22 +190,37 @@ def bwrap_argv(spec: Spec, info_fd: int, command: list[str], caps: tuple[str, ..
     return argv + ["--", *command]
 
 
-def start(spec: Spec, command: list[str] | None = None) -> Box:
-    """Start a sandbox that holds its namespaces open (``sleep``) until :func:`stop`."""
+READY = b"sandbox-ready\n"
+
+
+def start(spec: Spec, timeout: float = 30.0) -> Box:
+    """Start a sandbox that holds its namespaces open until :func:`stop`, and return once it is *complete*.
+
+    bubblewrap reports its init's pid (``--info-fd``) before it has finished mounting; the command inside
+    only runs after every mount and the ``pivot_root``, so its first line is the signal that joining the
+    namespaces now gives exactly the sandbox's view (never the host's)."""
+    import select
+
     r, w = os.pipe()
     try:
-        proc = subprocess.Popen(bwrap_argv(spec, w, command or ["sleep", "infinity"]), pass_fds=(w,),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(bwrap_argv(spec, w, ["/bin/sh", "-c", f"printf '{READY.decode().strip()}\\n'; "
+                                                                     "exec sleep infinity"]),
+                                pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
     finally:
         os.close(w)
     with os.fdopen(r, "rb") as info:
         data = info.read()
+    assert proc.stdout is not None
+    ready = select.select([proc.stdout], [], [], timeout)[0] and proc.stdout.readline() == READY
     try:
         init = int(json.loads(data)["child-pid"])
-    except (ValueError, KeyError) as exc:
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    except (ValueError, KeyError):
+        ready = False
+    if not ready:
         proc.kill()
-        raise RuntimeError(f"bubblewrap did not start the sandbox: {err.strip() or exc}") from None
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        raise RuntimeError(f"bubblewrap did not start the sandbox: {err.strip() or 'no ready signal'}")
     return Box(proc, init)
 
 
@@ -217,6 +232,9 @@ def stop(box: Box) -> None:
         except ProcessLookupError:
             pass
     box.proc.wait()
+    for pipe in (box.proc.stdout, box.proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -252,6 +270,8 @@ def enter(fds: dict[str, int], spec: Spec) -> None:
         _setns(fds[name], kind)
     for fd in fds.values():
         os.close(fd)
+    if not (os.path.isdir(spec.cwd) and os.path.isdir(spec.ipc) and os.uname().nodename == "grading"):
+        raise RuntimeError("joined namespaces that are not a complete sandbox")
     os.chdir(spec.cwd)
     drop(spec)
 
