@@ -320,7 +320,7 @@ def __course_guard_install():
                 out.append("%s.%s changed while a test ran (background thread?)" % (name, bad[0]))
         return out
 
-    def witness(after=False):
+    def witness(after=False, classes=False):
         reasons = []
         def note(text):
             if text not in reasons:
@@ -357,8 +357,11 @@ def __course_guard_install():
             if ev is not None and "course.evidence" in snaps:
                 for text in snaps["course.evidence"]["globals"]["foreign"]():
                     note(text)
-            if after:  # a class walk costs ~0.1 s: once per test cell (a class made during the test counts too)
-                for text in course_changed() + learner_classes():
+            if after:
+                for text in course_changed():
+                    note(text)
+            if classes:  # a walk of every class costs ~0.1 s: once, after the last test cell (classes persist)
+                for text in learner_classes():
                     note(text)
         except Exception as exc:
             note("the grader's witness failed (%s)" % type(exc).__name__)
@@ -390,11 +393,12 @@ IDENTITY_EXPR = f"(lambda g: [{_IDS}])({_GUARD})"
 rebound after install): taken at install, compared on every witness."""
 
 
-def witness_expr(after: bool) -> str:
+def witness_expr(after: bool, classes: bool = False) -> str:
     """``[identities..., [reasons...]]``: the identities as in :data:`IDENTITY_EXPR`, then what is off-baseline.
 
-    ``after=True`` (evaluated right after a test cell) also reports course functions changed while it ran."""
-    return f"(lambda g: [{_IDS}, g.witness({after!r})])({_GUARD})"
+    ``after=True`` (evaluated right after a test cell) also reports course functions changed while it ran;
+    ``classes=True`` (after the last test cell) also walks every class for learner-made imitations of values."""
+    return f"(lambda g: [{_IDS}, g.witness({after!r}, {classes!r})])({_GUARD})"
 
 
 def pin_expr(names: list[str]) -> str:

@@ -73,6 +73,7 @@ class GuardedExecute(Execute):
         self.flags: list[str] = []
         self._output_sizes: dict[int, int] = {}
         self._test_names = sorted({n for c in nb.cells if _is_test_cell(c) for n in _names_read(c.source)})
+        self._last_test = max((i for i, c in enumerate(nb.cells) if _is_test_cell(c)), default=-1)
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -100,9 +101,9 @@ class GuardedExecute(Execute):
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             return None
 
-    def _witness(self, after: bool) -> None:
+    def _witness(self, after: bool, classes: bool = False) -> None:
         """Evaluate the guard's witness; turn what is off-baseline into flags."""
-        value = self._value("", witness_expr(after))
+        value = self._value("", witness_expr(after, classes))
         ids = self._guard_ids or []
         if not isinstance(value, list) or not value or not isinstance(value[-1], list):
             self._flag("the grader's guard was removed or disabled")
@@ -153,7 +154,7 @@ class GuardedExecute(Execute):
                     self._witness(after=False)
         cell, resources = super().preprocess_cell(cell, resources, index)
         if self.guard and self._guard_installed and _is_test_cell(cell):
-            self._witness(after=True)
+            self._witness(after=True, classes=index == self._last_test)
             outs = cell.get("outputs", [])
             if (_has_hidden_tests(cell) and not any(o.get("output_type") == "error" for o in outs)
                     and not _printed(outs)):
