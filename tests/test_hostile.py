@@ -297,3 +297,12 @@ def test_a_started_sandbox_is_complete_before_anyone_joins_it(tmp_path: Path) ->
             assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0, f"joined an incomplete sandbox (try {i})"
         finally:
             sandbox.stop(box)
+
+
+def test_the_python_installation_is_mounted_after_the_private_tmp() -> None:
+    """A checkout under /tmp (CI clones there) keeps its .venv visible inside the sandbox."""
+    spec = sandbox.Spec(uid=sandbox.UID_BASE, ipc="/tmp/i", lib="/tmp/l", cwd="/tmp/c", status="/tmp/s")
+    argv = sandbox.bwrap_argv(spec, 3, ["true"])
+    tmp_at = argv.index("/tmp", argv.index("--tmpfs") - 0)
+    for root in sandbox._python_roots():
+        assert argv.index(root) > tmp_at, f"{root} is mounted before /tmp's tmpfs, which would hide it"

@@ -173,13 +173,13 @@ def bwrap_argv(spec: Spec, info_fd: int, command: list[str], caps: tuple[str, ..
             argv += ["--symlink", os.readlink(d), d]
         elif os.path.isdir(d):
             argv += ["--ro-bind", d, d]
+    argv += ["--dev", "/dev", "--proc", "/proc",
+             "--perms", "1777", "--size", str(spec.limits.tmp_size), "--tmpfs", "/tmp"]
     made: set[str] = set()
-    roots = _python_roots()
+    roots = _python_roots()  # after /tmp: a checkout (and its .venv) may live under /tmp
     argv += _parents(roots, made)
     for root in roots:
         argv += ["--ro-bind", root, root]
-    argv += ["--dev", "/dev", "--proc", "/proc",
-             "--perms", "1777", "--size", str(spec.limits.tmp_size), "--tmpfs", "/tmp"]
     argv += _parents([spec.lib, spec.ipc, spec.cwd], made)
     argv += ["--ro-bind", spec.lib, spec.lib,
              "--perms", "0777", "--size", str(spec.limits.tmp_size), "--tmpfs", spec.cwd,
