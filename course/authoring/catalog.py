@@ -7,3 +7,4 @@ from . import disabling  # noqa: F401
 from . import measuring  # noqa: F401
 from . import answering  # noqa: F401
 from . import hosted  # noqa: F401
+from . import fieldguide  # noqa: F401
