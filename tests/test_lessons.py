@@ -21,6 +21,7 @@ EXPECT = {  # lesson -> (total points, at least this many PNG figures, draws a w
     "04-disabling": (10, 1, False),
     "05-hosted-tools": (10, 1, False),
     "06-measuring": (10, 4, False),
+    "07-field-guide": (10, 1, False),
 }
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
@@ -96,7 +97,7 @@ def test_corpus_covers_every_exercise(lesson: str) -> None:
 # --- what particular lessons promise ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lesson", ["01-recognising", "02-answering"])
+@pytest.mark.parametrize("lesson", ["01-recognising", "02-answering", "07-field-guide"])
 def test_hidden_tests_use_scenarios_the_visible_checks_do_not(lesson: str) -> None:
     from course import recording
 
