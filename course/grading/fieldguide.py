@@ -276,7 +276,7 @@ def _turns(clock: SimClock, s: ReplaySession) -> list[tuple[int, list[Any]]]:
 
 @graded
 @second_look
-async def check_async_fix(fn: Callable[..., Any], scenario: str) -> SimClock:
+async def check_async_fix(fn: Callable[..., Any], scenario: str) -> None:
     """Exercise 4: every turn's tools run concurrently on the clock (a turn costs its slowest call)."""
     from .fanout import make_clock
     client = openai_client(scenario, async_=True)
@@ -302,7 +302,6 @@ async def check_async_fix(fn: Callable[..., Any], scenario: str) -> SimClock:
                  f"'{SECTION['serial']}').")
     print(f"ok  [{scenario}] {len(s.log)} requests; every turn took its slowest call "
           f"({clock.elapsed:.0f} ms virtual in all, peak {clock.peak_concurrency} at once)")
-    return clock
 
 
 @graded
