@@ -28,7 +28,8 @@ LIMIT = 120.0
 ORDINARY = [builders.correct, builders.sys_exit, builders.monkeypatch_course, builders.patch_function_code,
             builders.shadow_setup_name, builders.edit_test_cells]
 HIDDEN = ["double(21) == 42", "getsourcefile(course.replay", "tools.get_weather(c)[", "BEGIN HIDDEN TESTS"]
-REAL_LESSONS = ("01-recognising", "02-answering", "03-fan-out", "04-disabling", "05-hosted-tools", "06-measuring")
+REAL_LESSONS = ("01-recognising", "02-answering", "03-fan-out", "04-disabling", "05-hosted-tools", "06-measuring",
+                "07-field-guide")
 
 
 @pytest.fixture(scope="module")
