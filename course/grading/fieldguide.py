@@ -187,9 +187,9 @@ def judge(client: Any, got: Any, exc: BaseException | None, what: str, *, stream
                                 nxt.body if isinstance(nxt.body, dict) else {}, f"[{s.name}] {what}, round {n}")
     bad = [e for e in s.log if e.kind == "mismatch"]
     if bad:
-        fail("replay_mismatch", f"{what}: the replay did not recognise one of your requests. Keep the model, tools "
-             "and settings the broken loop sent (store=False, stream=True, ...), and send the conversation plus "
-             "each turn's results.\n" + (bad[0].message or "")[:600])
+        fail("replay_mismatch", f"{what}: the replay did not recognise one of your requests. "
+             + _setting_changed(s, bad[0]) + "Keep the model, tools and settings the broken loop sent (store=False, "
+             "stream=True, ...), and send the conversation plus each turn's results.\n" + (bad[0].message or "")[:600])
     if any(e.kind == "exhausted" for e in s.log):
         fail("called_after_done", f"{what} called the model again after its last answer asked for no tools. "
              "Stop when there are no calls left and return the text.")
@@ -200,6 +200,20 @@ def judge(client: Any, got: Any, exc: BaseException | None, what: str, *, stream
     if not isinstance(got, str) or got.strip() != final.strip():
         fail("wrong_return", f"{what} returned {got!r}; it should return the model's final text, {final!r}.")
     return s
+
+
+def _setting_changed(s: ReplaySession, e: Exchange) -> str:
+    """Which request setting (``store``, ``stream``, ``model``) differs from what the recording expected."""
+    k = len([x for x in s.log[:s.log.index(e)] if x.kind == "played"])
+    inters = s.recording.interactions
+    if not isinstance(e.body, dict) or k >= len(inters):
+        return ""
+    want = inters[k].request
+    for key in ("model", "store", "stream"):
+        if want.get(key) != e.body.get(key):
+            sent = f"sent {key}={e.body[key]!r}" if key in e.body else f"left {key} out"
+            return f"Request {k + 1} {sent}, but this conversation needs {key}={want.get(key)!r} on every request. "
+    return ""
 
 
 def _merged(s: ReplaySession, what: str) -> None:

@@ -283,7 +283,7 @@ def fixed_reasoning_agent(client, *, model, input, tools):
         response = client.responses.create(model=model, input=history, tools=tools)
 '''},
         "fails": ["test_fixed_reasoning_agent"],
-        "says": {"test_fixed_reasoning_agent": "did not recognise"},
+        "says": {"test_fixed_reasoning_agent": "store=False on every request"},
     },
     "mistake_claude_assistant_once_per_call": {
         "why": "The greeting is gone, but Claude's message is appended once per tool_use block.",
