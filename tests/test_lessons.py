@@ -146,3 +146,26 @@ def test_lesson06_reproduces_the_blog_table_on_the_clock() -> None:
         assert any(line.startswith(row) and f" {ms} ms" in line for line in lines), row
     text = "\n".join(lines)
     assert "booking    parallel OFF" in text and "lookup     parallel ON" in text
+
+
+def test_lesson07_embeds_the_generated_rules_table_and_every_fix() -> None:
+    from course.protocol import RULES
+    from course.protocol.table import sync
+
+    from lessons import master_path
+
+    assert sync(master_path("07-field-guide"), check=True), \
+        "lesson 07's rules table is stale: run `python -m course.protocol readme <master>`, then `make generate`"
+    text = "\n".join(c.source for c in read_master("07-field-guide").cells)
+    fixes = text[text.index("The fix for each, in one line"):]
+    missing = [r.id for r in RULES if f"`{r.id}`" not in fixes.split("And the bugs no API reports")[0]]
+    assert not missing, f"the fix table names no fix for {missing}"
+
+
+def test_lesson07_broken_loops_fail_the_way_the_lesson_says() -> None:
+    text = printed(executed("07-field-guide"))
+    for rule in ("rule=chat_missing", "rule=responses_previous_not_stored", "'responses_without_reasoning'",
+                 "rule=anthropic_results_not_first"):
+        assert rule in text, rule
+    assert "elapsed 5000 ms, peak concurrency 1" in text, "the waiting loop should run its three calls in line"
+    assert "ReplayMismatch" in text and "{\"city{\"city\"" in text, "the merged stream should show glued fragments"
