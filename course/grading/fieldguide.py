@@ -41,7 +41,7 @@ from ..errors import ReplayMismatch
 from ..replay import Exchange, ReplaySession, session_of
 from ..wire import calls_in, field, text_in
 from . import answering
-from .failures import fail, graded
+from .failures import fail, failure_of, graded
 from .unwritten import unwritten_error
 
 # Which section of the lesson explains each emulated refusal, and the one-line fix.
@@ -183,8 +183,13 @@ def judge(client: Any, got: Any, exc: BaseException | None, what: str, *, stream
         nxt = s.log[k + 1]
         api = "chat" if nxt.path.endswith("/chat/completions") else (
             "responses" if nxt.path.endswith("/responses") else "anthropic")
-        answering.check_answers(api, answering.calls_in(s.log[k].response),
-                                nxt.body if isinstance(nxt.body, dict) else {}, f"[{s.name}] {what}, round {n}")
+        try:
+            answering.check_answers(api, answering.calls_in(s.log[k].response),
+                                    nxt.body if isinstance(nxt.body, dict) else {}, f"[{s.name}] {what}, round {n}")
+        except AssertionError as e:  # lesson 2's wording, plus where this lesson treats it
+            tag = failure_of(e)
+            fail(tag.mistake if tag else "wrong_answer", f"{e}\nIn this lesson: the silent-bugs table in section "
+                 "'7. The field guide' lists this one and its fix.")
     bad = [e for e in s.log if e.kind == "mismatch"]
     if bad:
         fail("replay_mismatch", f"{what}: the replay did not recognise one of your requests. "
