@@ -2,14 +2,19 @@
 
 Both sides run the same SDK call on the same response bytes; the difference is the
 replay's protocol check, normalisation, matching and logging.  Prints a ratio measured
-in one run (target: at most 1.3).
+in one run (target: at most 1.3).  Then, unless ``--replay-only``, each solution notebook against a
+notebook that only imports what it imports (``course.notebook_bench``, target: at most 1.5).
+
+    python -m course.bench [--replay-only] [--rounds 3] [--lesson 04-disabling]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import httpx2
@@ -70,12 +75,25 @@ def measure(scenario: str, call: Callable[[Any], None]) -> tuple[float, float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m course.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--replay-only", action="store_true", help="skip the solution-notebook table")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved runs per notebook (median)")
+    parser.add_argument("--lesson", help="one lesson, e.g. 04-disabling")
+    args = parser.parse_args()
     print(f"replay vs bare httpx2.MockTransport, same SDK call and bytes ({ROUNDS} rounds x {CALLS} calls, median)")
     for label, scenario, call in [("chat.completions.create", "chat_weather_parallel", _chat_request),
                                   ("responses.stream (SSE)", "responses_sf_sanjose_stream", _stream_request)]:
         r, m = measure(scenario, call)
         verdict = "ok" if r / m <= 1.3 else "OVER TARGET"
         print(f"  {label:26} replay {r * 1e3:7.3f} ms   mock {m * 1e3:7.3f} ms   ratio {r / m:5.2f}  ({verdict}, target <= 1.3)")
+
+    if args.replay_only:
+        return
+    from . import notebook_bench
+    solutions = Path(__file__).resolve().parents[1] / "solutions"
+    paths = sorted(p for p in solutions.glob("[0-9][0-9]-*.ipynb") if not args.lesson or p.stem == args.lesson)
+    print()
+    print("\n".join(notebook_bench.table(paths, args.rounds)))
 
 
 if __name__ == "__main__":

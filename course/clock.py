@@ -10,6 +10,9 @@ call gets a *virtual* start and finish computed only from the order of events:
 * a call may only finish when it is the in-flight call with the earliest virtual finish (ties: the call
   that started first), and only after a short *quiescence* window (``quiet_s``, default 20 ms of real
   time) in which no call started or finished, so every call launched together is registered first.
+  While the clock has only seen ``async`` calls, the window is a quarter of that (5 ms): coroutines
+  launched together all start within one turn of the event loop, whereas worker threads need the GIL
+  handed round (its switch interval is 5 ms), so the first blocking call restores the full window.
 
 So ``asyncio.gather``, ``TaskGroup``, ``as_completed``, ``asyncio.to_thread`` and thread pools all give
 the same virtual timeline, and a plain ``for`` loop gives the sum of the latencies, every run.
@@ -149,6 +152,7 @@ class ToolCall:
 
 QUIET_S: contextvars.ContextVar[float] = contextvars.ContextVar("quiet_s", default=0.02)
 SECOND_LOOK_QUIET_S = 0.25
+ASYNC_QUIET_SHARE = 0.25  # while only async calls were seen: coroutines start within one loop turn
 
 
 def _seal(call: Any) -> tuple[Any, ...]:
@@ -208,6 +212,7 @@ class SimClock:
             self.calls: list[ToolCall] = []
             self.now = 0.0
             self._inflight: list[ToolCall] = []
+            self._threads_seen = False
             self._last_event = time.monotonic()
             self._cond.notify_all()
 
@@ -276,6 +281,7 @@ class SimClock:
                             fail_message=spec.message if isinstance(spec, Fail) else None)
             self.calls.append(evidence.issue(call, _seal(call)))
             self._inflight.append(call)
+            self._threads_seen = self._threads_seen or kind == "sync"
             self._last_event = call.real_start
             self._cond.notify_all()
             return call
@@ -283,7 +289,7 @@ class SimClock:
     def _advance(self) -> None:
         """Finish the earliest in-flight call if the clock has been quiet long enough (lock held)."""
         t = time.monotonic()
-        if t - self._last_event < self.quiet_s:
+        if t - self._last_event < (self.quiet_s if self._threads_seen else self.quiet_s * ASYNC_QUIET_SHARE):
             return
         finite = [c for c in self._inflight if not c.hang]
         if not finite:

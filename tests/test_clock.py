@@ -326,3 +326,47 @@ def test_a_thread_started_late_is_not_judged_serial():
 
     asyncio.run(check_threads(threads_one_late, verbose=False))
     assert late.is_set()
+
+
+class _FakeTime:
+    """Stands in for ``time.monotonic`` inside course.clock, so the quiescence window is tested exactly."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def monotonic(self) -> float:
+        return self.t
+
+
+@pytest.mark.parametrize("kind, finished_after_ms", [("async", 5), ("sync", 20)])
+def test_quiescence_window_is_shorter_while_only_coroutines_called(monkeypatch, kind, finished_after_ms):
+    """Coroutines launched together start within one loop turn, so an async-only clock waits 5 ms of quiet
+    before finishing a call; once a blocking (thread) call is seen it waits the full 20 ms."""
+    import course.clock as clock_module
+
+    fake = _FakeTime()
+    monkeypatch.setattr(clock_module, "time", fake)
+    clock = SimClock({"get_weather": 100})
+    call = clock._start("get_weather", {"city": "Tokyo"}, kind)
+    fake.t += (finished_after_ms - 1) / 1000
+    assert not clock._done(call), f"a {kind} call finished before {finished_after_ms} ms of quiet"
+    fake.t += 2 / 1000
+    assert clock._done(call) and call.finish == 100
+
+
+def test_one_thread_call_restores_the_full_window_until_reset(monkeypatch):
+    import course.clock as clock_module
+
+    fake = _FakeTime()
+    monkeypatch.setattr(clock_module, "time", fake)
+    clock = SimClock({"get_weather": 100})
+    clock._start("get_weather", {"city": "Oslo"}, "sync")
+    fake.t += 0.021
+    clock._done(clock.calls[0])
+    later = clock._start("get_weather", {"city": "Lima"}, "async")
+    fake.t += 0.006
+    assert not clock._done(later), "after a thread call, an async call must wait the full window too"
+    clock.reset()
+    again = clock._start("get_weather", {"city": "Rome"}, "async")
+    fake.t += 0.006
+    assert clock._done(again), "reset forgets the thread call"

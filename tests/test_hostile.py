@@ -15,6 +15,7 @@ import os
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -306,3 +307,19 @@ def test_the_python_installation_is_mounted_after_the_private_tmp() -> None:
     tmp_at = argv.index("/tmp", argv.index("--tmpfs") - 0)
     for root in sandbox._python_roots():
         assert argv.index(root) > tmp_at, f"{root} is mounted before /tmp's tmpfs, which would hide it"
+
+
+def test_the_cold_path_runs_the_kernel_command_as_the_unprivileged_uid(tmp_path: Path) -> None:
+    """Without the warm fork server, ``sandbox.py exec`` starts the kernel: it must reach the Python
+    installation as the sandbox's uid (a launcher bound before its folders' 0755 stand-ins made them 0700)."""
+    tmp_path.chmod(0o755)
+    spec = sandbox.Spec(uid=sandbox.UID_BASE + 9_999, ipc=str(tmp_path / "ipc"), lib=str(tmp_path / "lib"),
+                        cwd=str(tmp_path / "w" / "cwd"), status=str(tmp_path / "s.json"))
+    Path(spec.ipc).mkdir()
+    Path(spec.lib).mkdir()
+    probe = "import os; print(os.getuid(), os.path.exists(%r))" % str(REPO / "solutions")
+    out = subprocess.run([sys.executable, "-I", "-S", sandbox.__file__, "exec", "--", sys.executable, "-c", probe],
+                         env={**os.environ, "COURSE_SANDBOX": spec.to_env()}, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, f"the cold path could not start the kernel command:\n{out.stderr[-800:]}"
+    assert out.stdout.split() == [str(spec.uid), "False"]

@@ -433,7 +433,11 @@ def _exec(command: list[str]) -> None:
     argv = bwrap_argv(spec, 3, inner, caps=("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN"))
     i = argv.index("--info-fd")
     del argv[i:i + 2]
-    argv[1:1] = ["--ro-bind", here, here]  # this launcher must be visible inside (the file alone)
+    # This launcher must be visible inside (the file alone). Bound last, after the 0755 stand-ins for its
+    # folders: a file bound first would make bubblewrap create those folders 0700, and the unprivileged uid
+    # could then reach neither it nor a Python installed beside it.
+    end = argv.index("--")
+    argv[end:end] = [*_parents([here], set()), "--ro-bind", here, here]
     os.execvpe(argv[0], argv, env)
 
 

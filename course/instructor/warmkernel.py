@@ -26,7 +26,8 @@ if __package__:
 
 PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "openai", "anthropic", "httpx2",
            "nest_asyncio", "pydantic", "numpy", "matplotlib", "matplotlib.pyplot", "ipywidgets",
-           "openai.types.chat", "openai.types.responses", "anthropic.types", "jsonschema"]
+           "openai.types.chat", "openai.types.responses", "anthropic.types", "jsonschema",
+           "agents"]  # openai-agents (lesson 4): importing it starts no thread (its trace worker starts lazily)
 # Not matplotlib_inline's backend module: importing it outside a kernel skips its IPython hooks.
 # matplotlib reads MPLBACKEND once, at import: set it as ipykernel would, so plots stay inline.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
