@@ -40,7 +40,7 @@ install: $(STAMP)  ## Create .venv with the exact versions in requirements.lock
 lock:  ## Re-resolve requirements.lock from pyproject.toml and regenerate environment.yml (LOCK_ARGS=--upgrade to move every pin forward)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/uv --version 2>/dev/null | grep -qx "uv $(UV_VERSION).*" || $(BIN)/python -m pip install "uv==$(UV_VERSION)"
-	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version $$($(PYTHON) -m course.conda_env --python-version) \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra site --universal --python-version $$($(PYTHON) -m course.conda_env --python-version) \
 	  --custom-compile-command "make lock" -o $(LOCK) $(LOCK_ARGS)
 	$(PYTHON) -m course.conda_env
 
