@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help install lock lab lab-instructor test sandbox-deps browser-deps scenarios check-scenarios rules-table bench \
-        clean-venv vendor-openapi
+        clean-venv vendor-openapi site
 
 help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -94,6 +94,12 @@ bench: install  ## Replay cost per request vs a bare httpx2.MockTransport (targe
 vendor-openapi: install  ## Re-vendor the OpenAPI schemas the tests validate against: make vendor-openapi SPEC=openapi.json
 	@test -n "$(SPEC)" || { echo "usage: make vendor-openapi SPEC=path/to/openai-openapi.json (OpenAI's full spec)" >&2; exit 2; }
 	$(BIN)/python -m course.authoring.openapi_subset "$(SPEC)"
+
+# The course site: Sphinx + MyST-NB + the Sphinx Book Theme, offline (course/instructor/site.py, site/).
+# SITE_REPO_URL=https://github.com/owner/repo overrides repo_url in site/site.toml (the launch buttons).
+SITE_REPO_URL ?=
+site: install  ## Build the course site from the learner notebooks -> site/_build/html (set repo_url in site/site.toml)
+	SITE_REPO_URL="$(SITE_REPO_URL)" COURSE_REPLAY_TIME_SCALE=0 $(BIN)/python -m course.instructor.site
 
 clean-venv:  ## Remove the virtual environment
 	rm -rf $(VENV)
