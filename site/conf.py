@@ -48,6 +48,7 @@ html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,
 }
+html_context = {"default_mode": "light"}  # the theme's switcher otherwise logs "invalid theme mode" on a first visit
 html_sidebars = {"**": ["navbar-logo.html", "search-button-field.html", "sbt-sidebar-nav.html"]}
 
 

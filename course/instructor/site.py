@@ -150,12 +150,12 @@ def _is_nbgrader(cell: nbformat.NotebookNode, key: str) -> bool:
 
 
 @contextmanager
-def warm_kernels() -> Iterator[tuple[Path | None, dict[str, str]]]:
+def warm_kernels(needed: bool = True) -> Iterator[tuple[Path | None, dict[str, str]]]:
     """Kernels forked from a server that already imported ipykernel and the SDKs (``.warmkernel``, as grading
     uses them): about 0.1 s to start instead of several seconds of imports per notebook. Yields the
     kernelspec folder and the environment the kernels need; ``(None, {})`` with ``COURSE_WARM_KERNELS=0``
-    (ordinary kernels). The ``course`` package is imported fresh in every kernel."""
-    if os.environ.get("COURSE_WARM_KERNELS", "1") == "0":
+    (ordinary kernels), or when not ``needed``. The ``course`` package is imported fresh in every kernel."""
+    if not needed or os.environ.get("COURSE_WARM_KERNELS", "1") == "0":
         yield None, {}
         return
     from . import warmkernel
@@ -173,6 +173,11 @@ def warm_kernels() -> Iterator[tuple[Path | None, dict[str, str]]]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def cached(notebook: Path, cache: Path | None) -> Path | None:
+    """Where ``notebook``'s executed copy is kept in ``cache`` (it may not exist yet); None without a cache."""
+    return cache / f"{notebook.stem}-{_fingerprint(notebook)}.ipynb" if cache else None
+
+
 def execute(notebook: Path, cache: Path | None = None, timeout: int = 120, kernels: Path | None = None,
             kernel_env: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """``notebook`` executed as a learner first runs it: every cell but the self-checks, offline, time scale 0.
@@ -184,7 +189,7 @@ def execute(notebook: Path, cache: Path | None = None, timeout: int = 120, kerne
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
-    key = cache / f"{notebook.stem}-{_fingerprint(notebook)}.ipynb" if cache else None
+    key = cached(notebook, cache)
     if key and key.is_file():
         return nbformat.read(key, as_version=4)
     nb = nbformat.read(notebook, as_version=4)
@@ -338,7 +343,8 @@ def build(out: Path | None = None, cache: Path | None = BUILD / "cache", jobs: i
     if missing:
         raise SiteError(f"learner notebooks missing (run `make generate`): {missing}")
     s = settings()
-    with warm_kernels() as (kernels, kernel_env), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    to_run = [lesson for lesson in lessons if not (cached(learner[lesson], cache) or Path("/nonexistent")).is_file()]
+    with warm_kernels(needed=bool(to_run)) as (kernels, kernel_env), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         runs = {lesson: pool.submit(execute, learner[lesson], cache, kernels=kernels, kernel_env=kernel_env)
                 for lesson in lessons}
         executed = {lesson: for_the_site(f.result(), lesson) for lesson, f in runs.items()}
@@ -349,7 +355,7 @@ def build(out: Path | None = None, cache: Path | None = BUILD / "cache", jobs: i
     env = {**os.environ, "SITE_REPO_URL": s.repo_url, "SITE_BRANCH": s.branch,
            "SITE_PAGES_BRANCH": s.pages_branch, "COURSE_SITE_LESSONS": ",".join(lessons),
            "COURSE_SITE_EXTRA": str(src / "extra")}
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(SITE), "-d", str(out / "doctrees"),
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(SITE), "-d", str(out / "doctrees"), "-j", str(max(1, jobs)),
            "-W", "--keep-going", *(["-q"] if quiet else []), str(src), str(html)]
     done = subprocess.run(cmd, env=env, capture_output=quiet, text=True)
     if done.returncode:
