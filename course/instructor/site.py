@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -259,7 +260,7 @@ def for_the_site(nb: nbformat.NotebookNode, lesson: str) -> nbformat.NotebookNod
             raise SiteError(f"{lesson}: code cell {i} wrote to stderr: {''.join(o.text for o in stderr)[:300]}")
         if any(WIDGET in o.get("data", {}) for o in cell.outputs):
             cell.outputs = [o for o in cell.outputs if WIDGET not in o.get("data", {})]
-            cell.outputs.append(_note("An interactive explorer is drawn here when you run the lesson (launch it "
+            cell.outputs.append(_note("This cell draws an interactive explorer when you run the lesson (launch it "
                                       "from the top of this page): its controls need a running Python kernel."))
             cell.metadata[MARK] = "widget"
     nb.metadata.pop("widgets", None)
@@ -307,6 +308,7 @@ class Built:
     lessons: list[str]
     seconds: float
     execute_seconds: float
+    cpu_seconds: float  # user + system, this process and the children it waited for (kernels, sphinx-build)
 
 
 def stage(out: Path, lessons: list[str], executed: dict[str, nbformat.NotebookNode], learner: dict[str, Path],
@@ -329,10 +331,15 @@ def stage(out: Path, lessons: list[str], executed: dict[str, nbformat.NotebookNo
     return src
 
 
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def build(out: Path | None = None, cache: Path | None = BUILD / "cache", jobs: int = 2,
           layout: Layout | None = None, quiet: bool = True) -> Built:
     """Build the site into ``out/html`` (default ``site/_build``). Raises ``SiteError`` naming what failed."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     out = (out or BUILD).resolve()
     layout = layout or Layout.default()
     lessons = layout.lessons()
@@ -361,7 +368,7 @@ def build(out: Path | None = None, cache: Path | None = BUILD / "cache", jobs: i
     if done.returncode:
         raise SiteError(f"sphinx-build failed ({done.returncode}):\n{(done.stdout or '')[-3000:]}{(done.stderr or '')[-3000:]}")
     return Built(html=html, staged=src, lessons=lessons, seconds=time.perf_counter() - started,
-                 execute_seconds=executed_at - started)
+                 execute_seconds=executed_at - started, cpu_seconds=_cpu() - cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -377,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     s = settings()
     print(f"site: {len(built.lessons)} lesson(s) -> {built.html / 'index.html'} in {built.seconds:.1f} s "
-          f"(executing the notebooks {built.execute_seconds:.1f} s)")
+          f"(executing the notebooks {built.execute_seconds:.1f} s; {built.cpu_seconds:.0f} s of CPU)")
     if not s.configured:
         print("site: no repository URL yet, so the lesson pages have no Binder/Colab buttons: set repo_url in "
               "site/site.toml (or make site SITE_REPO_URL=https://github.com/owner/repo)")
