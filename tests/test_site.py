@@ -182,6 +182,9 @@ def test_launch_links_come_from_the_one_repository_setting(monkeypatch: pytest.M
         "Binder": "https://mybinder.org/v2/gh/acme/tool-calls/main?urlpath=lab/tree/notebooks/01-recognising.ipynb",
         "Colab": "https://colab.research.google.com/github/acme/tool-calls/blob/gh-pages/colab/01-recognising.ipynb",
     }
+    post_build = (ROOT / "binder" / "postBuild").read_text()  # what the Binder button builds
+    assert "-r requirements.lock" in post_build and "--no-deps -e ." in post_build
+    assert os.access(ROOT / "binder" / "postBuild", os.X_OK)
     colab = course_site.colab_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# x")]), s)
     assert "git+https://github.com/acme/tool-calls.git@main" in colab.cells[0].source
 

@@ -73,7 +73,8 @@ class SiteError(RuntimeError):
 @dataclass(frozen=True)
 class Settings:
     """Where the course lives: ``repo_url`` (a GitHub repository, "" until the instructor sets it), the branch
-    Binder builds, the branch the built site is published on (Colab opens its notebooks there)."""
+    Binder builds (from ``binder/``: Python 3.11, ``requirements.lock``, the course), the branch the built
+    site is published on (Colab opens its notebooks there)."""
 
     repo_url: str = ""
     branch: str = "main"
