@@ -239,7 +239,7 @@ def visited(browser: object, served: str, built: course_site.Built) -> dict[str,
             "article": page.locator("article.bd-article").inner_text() if page.locator("article.bd-article").count() else "",
             "links": page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)"),
             **page.evaluate("""() => ({
-                figures: document.querySelectorAll('.cell_output img').length,
+                cell_figures: [...document.querySelectorAll('div.cell')].map(c => c.querySelectorAll('.cell_output img').length),
                 cells: document.querySelectorAll('div.cell').length,
                 with_output: document.querySelectorAll('div.cell .cell_output').length,
                 tracebacks: document.querySelectorAll('.cell_output .traceback, .cell_output .output.error').length,
@@ -269,21 +269,38 @@ def test_the_landing_page_maps_every_lesson(visited: dict[str, dict], served: st
         assert served + f"{lesson}.html" in index["links"], lesson
 
 
+def _exercise_names(nb: nbformat.NotebookNode) -> set[str]:
+    return {m for c in nb.cells if _is_solution(c) for m in re.findall(r"^\s*(?:async\s+)?def\s+(\w+)", c.source, re.M)}
+
+
+def _is_solution(cell: nbformat.NotebookNode) -> bool:
+    return bool(cell.metadata.get("nbgrader", {}).get("solution"))
+
+
+def _figures(cell: nbformat.NotebookNode) -> int:
+    return sum("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
+
+
 def test_each_lesson_page_shows_its_demos_figures_and_no_run_exercise(visited: dict[str, dict],
                                                                       built: course_site.Built) -> None:
-    """Expected figures: what the same demo cells draw in the solution notebook, executed headless
+    """Each code cell on the page shows the figures its executed notebook holds; and a demo that uses no
+    exercise holds as many as the same cell draws in the solution notebook, executed headless
     (``lessons.executed``, already cached when test_browser/test_lessons ran in the same session)."""
     total = 0
     for lesson in built.lessons:
         page, nb, solution = visited[f"{lesson}.html"], staged(built, lesson), lessons.executed(lesson)
         assert [c.cell_type for c in nb.cells] == [c.cell_type for c in solution.cells], lesson
-        # the demo cells the site ran as they are draw what they draw when the solution notebook runs
-        expected = sum("image/png" in o.get("data", {})
-                       for mine, theirs in zip(nb.cells, solution.cells)
-                       if mine.cell_type == "code" and _mark(mine) in (None, "widget") for o in theirs.outputs)
-        total += expected
+        exercises = _exercise_names(nb)
+        assert exercises, lesson
+        independent = [(i, mine, theirs) for i, (mine, theirs) in enumerate(zip(nb.cells, solution.cells))
+                       if mine.cell_type == "code" and _mark(mine) in (None, "widget")
+                       and not any(re.search(rf"\b{name}\b", mine.source) for name in exercises)]
+        wrong = [f"cell {i}: {_figures(mine)} figure(s), {_figures(theirs)} in the solution run"
+                 for i, mine, theirs in independent if _figures(mine) != _figures(theirs)]
+        assert not wrong, f"{lesson}: demo cells that use no exercise drew other figures:\n" + "\n".join(wrong)
+        total += sum(_figures(mine) for _, mine, _ in independent)
         code = [c for c in nb.cells if c.cell_type == "code"]
-        assert page["figures"] == expected, f"{lesson}: the page shows {page['figures']} figures, the demos draw {expected}"
+        assert page["cell_figures"] == [_figures(c) for c in code], f"{lesson}: figures per cell on the page"
         assert page["cells"] == len(code), lesson
         assert page["with_output"] == sum(bool(c.outputs) for c in code), lesson
         assert page["tracebacks"] == 0 and "Traceback" not in page["outputs"], lesson
