@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help install lock lab lab-instructor test sandbox-deps browser-deps scenarios check-scenarios rules-table bench \
-        clean-venv vendor-openapi
+        clean-venv vendor-openapi site
 
 help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -40,7 +40,7 @@ install: $(STAMP)  ## Create .venv with the exact versions in requirements.lock
 lock:  ## Re-resolve requirements.lock from pyproject.toml and regenerate environment.yml (LOCK_ARGS=--upgrade to move every pin forward)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/uv --version 2>/dev/null | grep -qx "uv $(UV_VERSION).*" || $(BIN)/python -m pip install "uv==$(UV_VERSION)"
-	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version $$($(PYTHON) -m course.conda_env --python-version) \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra site --universal --python-version $$($(PYTHON) -m course.conda_env --python-version) \
 	  --custom-compile-command "make lock" -o $(LOCK) $(LOCK_ARGS)
 	$(PYTHON) -m course.conda_env
 
@@ -94,6 +94,12 @@ bench: install  ## Replay cost per request vs a bare MockTransport (<= 1.3); eac
 vendor-openapi: install  ## Re-vendor the OpenAPI schemas the tests validate against: make vendor-openapi SPEC=openapi.json
 	@test -n "$(SPEC)" || { echo "usage: make vendor-openapi SPEC=path/to/openai-openapi.json (OpenAI's full spec)" >&2; exit 2; }
 	$(BIN)/python -m course.authoring.openapi_subset "$(SPEC)"
+
+# The course site: Sphinx + MyST-NB + the Sphinx Book Theme, offline (course/instructor/site.py, site/).
+# SITE_REPO_URL=https://github.com/owner/repo overrides repo_url in site/site.toml (the launch buttons).
+SITE_REPO_URL ?=
+site: install  ## Build the course site from the learner notebooks -> site/_build/html (set repo_url in site/site.toml)
+	SITE_REPO_URL="$(SITE_REPO_URL)" COURSE_REPLAY_TIME_SCALE=0 $(BIN)/python -m course.instructor.site
 
 clean-venv:  ## Remove the virtual environment
 	rm -rf $(VENV)

@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _declared() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    extras = project["optional-dependencies"]
+    assert {"test", "site"} <= set(extras), "the lock covers the test and site extras (Makefile `lock`)"
+    return [Requirement(r) for r in project["dependencies"] + [r for reqs in extras.values() for r in reqs]]
 
 
 def test_the_lock_pins_every_dependency_pyproject_declares_within_its_range():
