@@ -24,6 +24,14 @@ Quick tour::
 
     failure_of(exc)       # Failure(check=..., mistake=..., rule=...) or None
 
+Short tracebacks: the check the cell called re-raises a failure's ``AssertionError`` without the check's
+frames and without chained exceptions (``raise ... from None``), and every wrapper frame sets
+``__tracebackhide__`` (IPython leaves such frames out), so a failed check shows the cell's line and the
+teaching message once, in about ten lines, in the notebook and in nbgrader's feedback.  An error that is
+not an ``AssertionError`` (a crash in the code under test) keeps its traceback.  ``asyncio.run`` called in
+the notebook's running loop is recognised (:mod:`course.grading.running_loop`, mistake
+``asyncio_run_in_loop``).
+
 A plain ``raise AssertionError(msg)`` (or ``assert``) inside a check still gets a tag: its mistake id is
 the name of the innermost course.grading function (or function of the check's own module) that raised
 it, leading underscores dropped.  ``rule`` is the protocol rule id
@@ -148,6 +156,31 @@ def _unwritten(exc: NotImplementedError) -> AssertionError:
     return unwritten_error(exc)
 
 
+def _verdict(exc: Exception, check: str, home: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+             outer: bool) -> BaseException:
+    """The exception a failed check raises: tagged; an unwritten stub's or a refused ``asyncio.run``'s turned
+    into its teaching ``AssertionError``; and, for the check the cell called, a teaching message stripped of
+    the check's own frames and of chained exceptions (short tracebacks: the message, once)."""
+    new: BaseException = exc
+    if isinstance(exc, NotImplementedError):
+        new = _unwritten(exc)
+    else:
+        try:
+            from .running_loop import recognise
+
+            new = recognise(exc) or exc
+        except Exception:  # noqa: BLE001 - recognising must never change what the learner sees otherwise
+            new = exc
+        if new is not exc:
+            new.failure = Failure("", "asyncio_run_in_loop")  # type: ignore[attr-defined]
+    _judge(new, check, home, args, kwargs, outer)
+    if isinstance(new, AssertionError) and (outer or new is not exc):
+        new.__traceback__ = None
+        new.__cause__ = new.__context__ = None
+        new.__suppress_context__ = True
+    return new
+
+
 def _judge(exc: BaseException, check: str, home: str, args: tuple[Any, ...], kwargs: dict[str, Any],
            outer: bool) -> None:
     try:
@@ -169,34 +202,36 @@ def graded(check: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.iscoroutinefunction(check):
         @functools.wraps(check)
         async def judged_async(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True  # noqa: F841 - IPython leaves this frame out of tracebacks
             token = _depth.set(_depth.get() + 1)
             outer = token.old_value in (0, contextvars.Token.MISSING)
             try:
                 return await check(*args, **kwargs)
-            except NotImplementedError as exc:
-                new = _unwritten(exc)
-                _judge(new, name, home, args, kwargs, outer)
-                raise new from None
             except Exception as exc:
-                _judge(exc, name, home, args, kwargs, outer)
-                raise
+                new = _verdict(exc, name, home, args, kwargs, outer)
             finally:
                 _depth.reset(token)
+            if not isinstance(new, AssertionError):
+                raise new  # an error in the code under test: its own traceback follows
+            # This check failed. Its message, the last line below, says what to change
+            # and where to reread (the check's own code is left out of this traceback).
+            raise new from None
         return judged_async
 
     @functools.wraps(check)
     def judged(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # noqa: F841 - IPython leaves this frame out of tracebacks
         token = _depth.set(_depth.get() + 1)
         outer = token.old_value in (0, contextvars.Token.MISSING)
         try:
             return check(*args, **kwargs)
-        except NotImplementedError as exc:
-            new = _unwritten(exc)
-            _judge(new, name, home, args, kwargs, outer)
-            raise new from None
         except Exception as exc:
-            _judge(exc, name, home, args, kwargs, outer)
-            raise
+            new = _verdict(exc, name, home, args, kwargs, outer)
         finally:
             _depth.reset(token)
+        if not isinstance(new, AssertionError):
+            raise new  # an error in the code under test: its own traceback follows
+        # This check failed. Its message, the last line below, says what to change
+        # and where to reread (the check's own code is left out of this traceback).
+        raise new from None
     return judged
