@@ -194,6 +194,26 @@ def _judge(exc: BaseException, check: str, home: str, args: tuple[Any, ...], kwa
             pass
 
 
+def show_short(shell: Any, etype: type[BaseException], value: BaseException, tb: Any,
+               tb_offset: int | None = None) -> bool:
+    """Show a graded check's failure in ``shell`` (IPython) as the learner's own frames and the message: the
+    traceback is cut at the first course frame that sets ``__tracebackhide__`` (a check's wrapper). False, showing
+    nothing, when ``value`` is not a tagged ``AssertionError`` raised through such a frame."""
+    if not isinstance(value, AssertionError) or failure_of(value) is None:
+        return False
+    def ours(frame: Any) -> bool:
+        return bool(frame.f_locals.get("__tracebackhide__")) and str(frame.f_globals.get("__name__")).startswith("course.")
+
+    entry, previous = tb, None
+    while entry is not None and not ours(entry.tb_frame):
+        entry, previous = entry.tb_next, entry
+    if entry is None or previous is None:
+        return False
+    previous.tb_next = None
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    return True
+
+
 def graded(check: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a check (sync or async): unwritten stubs get a message, every failure gets a tag."""
     home = check.__module__
@@ -213,9 +233,7 @@ def graded(check: Callable[..., Any]) -> Callable[..., Any]:
                 _depth.reset(token)
             if not isinstance(new, AssertionError):
                 raise new  # an error in the code under test: its own traceback follows
-            # This check failed. Its message, the last line below, says what to change
-            # and where to reread (the check's own code is left out of this traceback).
-            raise new from None
+            raise new from None  # the check failed: its message is the last line below
         return judged_async
 
     @functools.wraps(check)
@@ -231,7 +249,5 @@ def graded(check: Callable[..., Any]) -> Callable[..., Any]:
             _depth.reset(token)
         if not isinstance(new, AssertionError):
             raise new  # an error in the code under test: its own traceback follows
-        # This check failed. Its message, the last line below, says what to change
-        # and where to reread (the check's own code is left out of this traceback).
-        raise new from None
+        raise new from None  # the check failed: its message is the last line below
     return judged

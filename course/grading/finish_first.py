@@ -7,7 +7,8 @@ the cell in a traceback; instead the cell ends with
     NotImplementedError: run_calls_capped is not written yet: finish Exercise 3: a concurrency cap first
     (replace `raise NotImplementedError()` in its cell with your code and run that cell), then run this cell again.
 
-``install(shell)``              registers that message for ``NotImplementedError`` in an IPython shell (done on
+``install(shell)``              registers that message for ``NotImplementedError`` in an IPython shell, and short
+                                tracebacks for a graded check's ``AssertionError`` (done on
                                 ``import course.grading`` inside a kernel; a no-op elsewhere, idempotent);
 ``exercise_defining(name, nb)`` the heading of the exercise whose nbgrader solution cell defines ``name``;
 ``finish_first_message(name, exercise)`` the sentence above.
@@ -27,6 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from .unwritten import stub_name
+
+HANDLED = (NotImplementedError, AssertionError)
+"""What the handler shows: an unwritten stub's name and exercise, a graded check's failure without the
+check's own frames (:func:`course.grading.failures.show_short`); anything else exactly as IPython would."""
 
 _POINTS = re.compile(r"\s*\(\d+ points?\)")
 _NUMBERED = re.compile(r"^\d+\.\s*")
@@ -73,6 +78,12 @@ def _kernel_notebook() -> Path | None:
 
 def _handler(shell: Any, etype: type[BaseException], value: BaseException, tb: Any,
              tb_offset: int | None = None) -> None:
+    if not isinstance(value, NotImplementedError):
+        from .failures import show_short
+
+        if not show_short(shell, etype, value, tb, tb_offset):
+            shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return
     name = stub_name(value)
     notebook = _kernel_notebook()
     exercise = exercise_defining(name, notebook) if name and notebook else None
@@ -93,8 +104,8 @@ def install(shell: Any = None) -> bool:
         shell = get_ipython()
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return False
-    if NotImplementedError not in getattr(shell, "custom_exceptions", ()):
+    if tuple(getattr(shell, "custom_exceptions", ())) != HANDLED:
         if shell.custom_exceptions:  # someone else's handler: leave it alone
             return False
-        shell.set_custom_exc((NotImplementedError,), _handler)
+        shell.set_custom_exc(HANDLED, _handler)
     return True
