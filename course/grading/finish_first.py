@@ -11,7 +11,9 @@ the cell in a traceback; instead the cell ends with
                                 tracebacks for a graded check's ``AssertionError`` (done on
                                 ``import course.grading`` inside a kernel; a no-op elsewhere, idempotent);
 ``exercise_defining(name, nb)`` the heading of the exercise whose nbgrader solution cell defines ``name``;
-``finish_first_message(name, exercise)`` the sentence above.
+``finish_first_message(name, exercise)`` the sentence above;
+``needs(*functions)``           first line of a demo cell that uses several exercises' results: the same sentence
+                                for the first of ``functions`` still a stub, before the cell meets another error.
 
 The exercise is looked up in the notebook the kernel runs (``JPY_SESSION_NAME``, which Jupyter Server sets
 for every kernel it starts). When the notebook or the function cannot be found (a script, nbclient, a
@@ -68,6 +70,26 @@ def finish_first_message(name: str, exercise: str) -> str:
             "cell with your code and run that cell), then run this cell again.")
 
 
+def is_stub(fn: Any) -> bool:
+    """True for a function whose only global is ``NotImplementedError`` (the released stub, still unwritten)."""
+    code = getattr(fn, "__code__", None)
+    return code is not None and tuple(code.co_names) == ("NotImplementedError",)
+
+
+def needs(*functions: Any) -> None:
+    """First line of a demo cell that uses results of several exercises (``needs(latency_percentiles, recommend)``):
+    if one of ``functions`` is still its stub, stop with "<name> is not written yet: finish <exercise> first",
+    shown as that one line in a kernel, instead of the error the cell would meet further on."""
+    for fn in functions:
+        if is_stub(fn):
+            name = getattr(fn, "__name__", "an exercise")
+            notebook = _kernel_notebook()
+            exercise = (exercise_defining(name, notebook) if notebook else None) or f"the exercise that defines {name}"
+            err = NotImplementedError(finish_first_message(name, exercise))
+            err.finish_first = True  # type: ignore[attr-defined]  # the handler shows the message alone
+            raise err
+
+
 def _kernel_notebook() -> Path | None:
     session = os.environ.get("JPY_SESSION_NAME")
     if not session:
@@ -83,6 +105,9 @@ def _handler(shell: Any, etype: type[BaseException], value: BaseException, tb: A
 
         if not show_short(shell, etype, value, tb, tb_offset):
             shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return
+    if getattr(value, "finish_first", False):
+        shell._showtraceback(etype, value, [f"\x1b[0;31mNotImplementedError\x1b[0m: {value}"])
         return
     name = stub_name(value)
     notebook = _kernel_notebook()
