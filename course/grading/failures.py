@@ -174,11 +174,20 @@ def _verdict(exc: Exception, check: str, home: str, args: tuple[Any, ...], kwarg
         if new is not exc:
             new.failure = Failure("", "asyncio_run_in_loop")  # type: ignore[attr-defined]
     _judge(new, check, home, args, kwargs, outer)
-    if isinstance(new, AssertionError) and (outer or new is not exc):
+    if isinstance(new, AssertionError) and (new is not exc or (outer and _raised_by_course(new))):
         new.__traceback__ = None
         new.__cause__ = new.__context__ = None
         new.__suppress_context__ = True
+        new.course_message = True  # type: ignore[attr-defined]  # show_short may cut the check's frames
     return new
+
+
+def _raised_by_course(exc: BaseException) -> bool:
+    """The innermost frame is the course's (a check's message), not the learner's own ``assert``."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is None or str(tb.tb_frame.f_globals.get("__name__", "")).startswith("course.")
 
 
 def _judge(exc: BaseException, check: str, home: str, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -198,8 +207,8 @@ def show_short(shell: Any, etype: type[BaseException], value: BaseException, tb:
                tb_offset: int | None = None) -> bool:
     """Show a graded check's failure in ``shell`` (IPython) as the learner's own frames and the message: the
     traceback is cut at the first course frame that sets ``__tracebackhide__`` (a check's wrapper). False, showing
-    nothing, when ``value`` is not a tagged ``AssertionError`` raised through such a frame."""
-    if not isinstance(value, AssertionError) or failure_of(value) is None:
+    nothing, when ``value`` is not a check's own message (an ``assert`` of the learner's code keeps its traceback)."""
+    if not isinstance(value, AssertionError) or not getattr(value, "course_message", False):
         return False
     def ours(frame: Any) -> bool:
         return bool(frame.f_locals.get("__tracebackhide__")) and str(frame.f_globals.get("__name__")).startswith("course.")
