@@ -185,3 +185,26 @@ def test_feedback_and_the_autograded_notebook_show_the_message_once(tmp_path: Pa
     start = text.index(message)
     block = text[max(0, text.rfind("AssertionError", 0, start) - 400):start + len(message)]
     assert "During handling" not in block and "Traceback (most recent call last)" not in block
+
+
+def test_only_the_course_s_own_messages_lose_their_traceback() -> None:
+    """A check's message drops the check's frames; an ``assert`` in the learner's own code keeps its traceback."""
+    from course.grading.recognising import check_extract
+
+    def extract_calls(response):  # noqa: ANN001, ANN202
+        assert False, "my own assert"
+
+    with pytest.raises(AssertionError, match="my own assert") as mine:
+        check_extract(extract_calls, "chat_weather_parallel")
+    assert mine.value.__traceback__ is not None and not getattr(mine.value, "course_message", False)
+    frames = []
+    tb = mine.value.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert frames[-1] == "extract_calls", frames
+
+    with pytest.raises(AssertionError) as theirs:
+        check_extract(lambda response: [], "chat_weather_parallel")
+    assert getattr(theirs.value, "course_message", False)
+    assert theirs.value.__suppress_context__ and theirs.value.__cause__ is None and theirs.value.__context__ is None
