@@ -11,7 +11,9 @@ dicts ``{"label", "start", "finish"[, "outcome"]}`` (ms), or the output of :func
 Functions return a ``matplotlib.figure.Figure`` built without pyplot (no global state, no ``plt.show``);
 the figure shows itself as a PNG when it is the last value of a notebook cell or passed to ``display``.
 The slowest call is drawn with a thick edge and the *floor* (the least any schedule could take) as a
-dashed line: with enough concurrency the turn can never be faster than its slowest call.
+dashed line: with enough concurrency the turn can never be faster than its slowest call.  A legend below
+the axes names every bar colour used (:data:`MEANING`), the floor and the total; long labels are wrapped
+after the tool name (:func:`wrap_label`), never cut; :func:`compare` stacks its two timelines.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from typing import Any, Iterable
 
 from matplotlib.figure import Figure
 
-__all__ = ["plot_timeline", "compare", "simulate", "bars_of", "total_ms", "TimelineFigure"]
+__all__ = ["plot_timeline", "compare", "simulate", "bars_of", "total_ms", "TimelineFigure", "wrap_label",
+           "legend_handles", "COLOURS", "MEANING"]
 
 COLOURS = {"ok": "#4C72B0", "error": "#C44E52", "cancelled": "#9A9A9A", "running": "#DD8452", "model": "#55A868"}
 MEANING = {"ok": "tool call", "error": "tool call failed", "cancelled": "timed out (cancelled)",
