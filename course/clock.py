@@ -177,6 +177,7 @@ def second_look(check: Callable[..., Any]) -> Callable[..., Any]:
     """
     @functools.wraps(check)
     async def judged(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # noqa: F841 - IPython leaves this frame out of tracebacks
         try:
             return await check(*args, **kwargs)
         except AssertionError:

@@ -4,9 +4,10 @@
 >>> show_explorer({"weather Tokyo": 800, "AAPL": 1200, "rate-limited": 3000})
 
 ``build_explorer(latencies, mode="parallel", cap=2)`` returns the widget (an ``ipywidgets.VBox`` with a
-``.redraw()`` method and ``.state()``) without displaying it.  ``show_explorer(...)`` displays the widget
-*and* one static figure of the starting state, so the notebook shows a timeline even when it is executed
-non-interactively (nbgrader, nbclient), where nobody moves the sliders and no kernel answers them.
+``.redraw()`` method and ``.state()``) without displaying it.  ``show_explorer(...)`` displays the widget, whose
+``Output`` holds the one chart (a saved or headless-executed notebook keeps it in the widget state);
+``static=True`` adds a plain copy of the starting state.  The cap slider is shown only in ``capped`` mode,
+the one mode it acts on.
 Timelines come from :func:`course.timeline.simulate` (pure arithmetic, no clock needed).
 """
 
@@ -53,6 +54,7 @@ def build_explorer(latencies: dict[str, float] | None = None, *, mode: str = "pa
 
     def redraw(*_: Any) -> None:
         st = current()
+        cap_w.layout.display = None if st["mode"] == "capped" else "none"  # the cap acts only in capped mode
         total.value = _describe(st["latencies"], st["mode"], st["cap"])
         fig = plot_timeline(simulate(st["latencies"], st["mode"], st["cap"]), title=st["mode"])
         out.clear_output(wait=True)
@@ -70,9 +72,9 @@ def build_explorer(latencies: dict[str, float] | None = None, *, mode: str = "pa
 
 
 def show_explorer(latencies: dict[str, float] | None = None, *, mode: str = "parallel", cap: int = 2,
-                  static: bool = True) -> None:
-    """Display the explorer and (``static=True``) one plain figure of its starting state (returns nothing,
-    so the widget is not shown twice)."""
+                  static: bool = False) -> None:
+    """Display the explorer, whose chart is the only copy (returns nothing, so the widget is not shown twice);
+    ``static=True`` also displays a plain figure of its starting state, for a page that cannot run widgets."""
     box = build_explorer(latencies, mode=mode, cap=cap)
     display(box)
     if static:

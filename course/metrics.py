@@ -130,27 +130,47 @@ def result_values(call: dict[str, Any]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------------------------- plots
-def plot_timeline(tr: dict[str, Any], ax: Any = None, title: str | None = None) -> Any:
-    """Model turns and tool calls of one trace on the virtual time axis (one row each).
+TIMELINE_COLOURS = {"model turn": "tab:blue", "tool call": "tab:orange", "tool call failed": "tab:red"}
+"""What each colour of :func:`plot_timeline` means (its legend)."""
 
-    Draws on ``ax``, or on a new figure that shows itself in Jupyter, which is returned."""
+
+def describe(tr: dict[str, Any]) -> str:
+    """A trace's name in words: ``"booking agent, parallel on (measure_booking_guessed_slot_on)"``."""
+    mode = {"on": "parallel calls on", "off": "parallel calls off"}.get(tr.get("mode") or "", "")
+    agent = tr.get("agent") or tr["name"]
+    return f"{agent} agent, {mode}" if mode and agent != tr["name"] else tr["name"]
+
+
+def plot_timeline(tr: dict[str, Any], ax: Any = None, title: str | None = None) -> Any:
+    """Model turns and tool calls of one trace on the virtual time axis (one row each), with a colour legend.
+
+    Draws on ``ax``, or on a new figure that shows itself in Jupyter, which is returned.  Labels are never
+    cut: a long call is written on two lines (tool name, then its arguments)."""
+    from .timeline import wrap_label
+
     fig = None
-    if ax is None:
-        fig = _figure((9, 0.45 * (sum(1 + len(t["calls"]) for t in tr["turns"]) + 2)))
-        ax = fig.subplots()
     rows: list[tuple[str, float, float, str]] = []
     for turn in tr["turns"]:
-        rows.append((f"model turn {turn['index'] + 1}", turn["start_ms"], turn["end_ms"], "tab:blue"))
+        rows.append((f"model turn {turn['index'] + 1}", turn["start_ms"], turn["end_ms"], "model turn"))
         for c in turn["calls"]:
             vals = ", ".join(str(v) for v in (c["arguments"] or {}).values())
-            rows.append((f"  {c['name']}({vals})"[:40], c["start_ms"], c["end_ms"],
-                         "tab:red" if c["is_error"] else "tab:orange"))
-    for y, (label, s, e, color) in enumerate(rows):
-        ax.barh(y, e - s, left=s, color=color)
-    ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+            rows.append((wrap_label(f"{c['name']}({vals})"), c["start_ms"], c["end_ms"],
+                         "tool call failed" if c["is_error"] else "tool call"))
+    if ax is None:
+        fig = _figure((9, 0.5 * sum(1.5 if "\n" in r[0] else 1 for r in rows) + 1.4))
+        ax = fig.subplots()
+    for y, (label, s, e, kind) in enumerate(rows):
+        ax.barh(y, e - s, left=s, color=TIMELINE_COLOURS[kind])
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("virtual ms")
-    ax.set_title(title or f"{tr['name']}: {tr['end_to_end_ms']:.0f} ms end to end", fontsize=9)
+    ax.set_title(title or f"{describe(tr)}: {tr['end_to_end_ms']:.0f} ms end to end", fontsize=9)
+    from matplotlib.patches import Patch
+
+    used = [k for k in TIMELINE_COLOURS if any(r[3] == k for r in rows)]
+    # upper right: a trace is a waterfall (each row starts when the one above ended), so that corner is empty
+    ax.legend(handles=[Patch(color=TIMELINE_COLOURS[k], label=k) for k in used], loc="upper right", fontsize=7)
+    ax.set_xlim(0, max((r[2] for r in rows), default=0) * 1.02 + 1)
     if fig is not None:
         fig.tight_layout()
     return fig if fig is not None else ax

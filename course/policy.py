@@ -92,7 +92,7 @@ def conversation_bars(scenario: str, tool_latencies: dict[str, Any] | None = Non
     bars: list[dict[str, Any]] = []
     t = 0.0
     for k, it in enumerate(load(scenario).interactions, 1):
-        bars.append({"label": f"model call {k}", "start": t, "finish": t + it.latency_ms, "outcome": "running"})
+        bars.append({"label": f"model call {k}", "start": t, "finish": t + it.latency_ms, "outcome": "model"})
         t += it.latency_ms
         body = it.response.final_body or {}
         calls = [(c["name"], c["arguments"]) for c in calls_in(body)]
@@ -105,7 +105,7 @@ def conversation_bars(scenario: str, tool_latencies: dict[str, Any] | None = Non
             except toolbox.ToolError:
                 outcome = "error"
             label = f"{name}({', '.join(str(v) for v in args.values())})"
-            bars.append({"label": label[:34], "start": t, "finish": t + ms, "outcome": outcome})
+            bars.append({"label": label, "start": t, "finish": t + ms, "outcome": outcome})
             longest = max(longest, ms)
         t += longest
     return bars

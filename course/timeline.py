@@ -11,7 +11,9 @@ dicts ``{"label", "start", "finish"[, "outcome"]}`` (ms), or the output of :func
 Functions return a ``matplotlib.figure.Figure`` built without pyplot (no global state, no ``plt.show``);
 the figure shows itself as a PNG when it is the last value of a notebook cell or passed to ``display``.
 The slowest call is drawn with a thick edge and the *floor* (the least any schedule could take) as a
-dashed line: with enough concurrency the turn can never be faster than its slowest call.
+dashed line: with enough concurrency the turn can never be faster than its slowest call.  A legend below
+the axes names every bar colour used (:data:`MEANING`), the floor and the total; long labels are wrapped
+after the tool name (:func:`wrap_label`), never cut; :func:`compare` stacks its two timelines.
 """
 
 from __future__ import annotations
@@ -22,9 +24,15 @@ from typing import Any, Iterable
 
 from matplotlib.figure import Figure
 
-__all__ = ["plot_timeline", "compare", "simulate", "bars_of", "total_ms", "TimelineFigure"]
+__all__ = ["plot_timeline", "compare", "simulate", "bars_of", "total_ms", "TimelineFigure", "wrap_label",
+           "legend_handles", "COLOURS", "MEANING"]
 
-COLOURS = {"ok": "#4C72B0", "error": "#C44E52", "cancelled": "#9A9A9A", "running": "#DD8452"}
+COLOURS = {"ok": "#4C72B0", "error": "#C44E52", "cancelled": "#9A9A9A", "running": "#DD8452", "model": "#55A868"}
+MEANING = {"ok": "tool call", "error": "tool call failed", "cancelled": "timed out (cancelled)",
+           "running": "still running", "model": "model call (recorded latency)"}
+"""What each bar colour means: the legend's words."""
+FLOOR_COLOUR = "#C44E52"
+WRAP = 26  # labels longer than this are broken after the tool name, never cut
 
 
 class TimelineFigure(Figure):
@@ -80,7 +88,32 @@ def total_ms(source: Any) -> float:
     return max((b["finish"] for b in bars), default=0.0) - min((b["start"] for b in bars), default=0.0)
 
 
-def _draw(ax: Any, bars: list[dict[str, Any]], title: str | None, floor: bool) -> None:
+def wrap_label(label: str, width: int = WRAP) -> str:
+    """``"get_doctor_calendar(dr-patel, 2025-06-10)"`` -> name and arguments on two lines, never cut."""
+    if len(label) <= width or "(" not in label:
+        return label
+    name, rest = label.split("(", 1)
+    return f"{name}\n({rest}"
+
+
+def legend_handles(bars: list[dict[str, Any]], floor: float | None = None, total: float | None = None) -> list[Any]:
+    """One legend entry per bar colour used (in ``MEANING``'s words), the floor line and the total line."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    used = [o for o in COLOURS if any(b["outcome"] == o for b in bars)]
+    handles: list[Any] = [Patch(facecolor=COLOURS[o], edgecolor="black", linewidth=0.5,
+                                hatch="//" if o == "cancelled" else None, label=MEANING[o]) for o in used]
+    if floor is not None:
+        handles.append(Line2D([], [], color=FLOOR_COLOUR, linestyle="--", linewidth=1,
+                              label=f"floor {floor:.1f} s: the slowest call (thick edge)"))
+    if total is not None:
+        handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1, label=f"total {total:.1f} s"))
+    return handles
+
+
+def _draw(ax: Any, bars: list[dict[str, Any]], title: str | None, floor: bool) -> tuple[float | None, float]:
+    """Draw the bars on ``ax``; returns (floor in s or None, total in s) for the legend."""
     n = len(bars)
     slowest = max(range(n), key=lambda i: bars[i]["finish"] - bars[i]["start"]) if n else None
     for y, b in enumerate(bars):
@@ -91,40 +124,53 @@ def _draw(ax: Any, bars: list[dict[str, Any]], title: str | None, floor: bool) -
                 hatch="//" if b["outcome"] == "cancelled" else None)
         note = {"error": " error", "cancelled": " timed out"}.get(b["outcome"], "")
         ax.text(b["finish"] / 1000, y, f" {width:.1f}s{note}", va="center", fontsize=8)
-    ax.set_yticks(range(n), [b["label"] for b in bars])
+    ax.set_yticks(range(n), [wrap_label(b["label"]) for b in bars], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("virtual time (s)")
     total = total_ms(bars) / 1000
+    lo = None
     if n and floor:
-        lo = (bars[slowest]["finish"] - bars[slowest]["start"]) / 1000
-        ax.axvline(lo, color="#C44E52", linestyle="--", linewidth=1)
-        ax.text(lo, 0.01, f" floor {lo:.1f}s (slowest call)", color="#C44E52", fontsize=8, ha="left", va="bottom",
-                transform=ax.get_xaxis_transform())
+        lo = (bars[slowest]["finish"] - bars[slowest]["start"]) / 1000  # type: ignore[index]
+        ax.axvline(lo, color=FLOOR_COLOUR, linestyle="--", linewidth=1)
     if n:
         ax.axvline(total, color="black", linestyle=":", linewidth=1)
+        right = max(b["finish"] for b in bars) / 1000
+        ax.set_xlim(0, right * 1.22 + 0.05)  # room for the duration written after the longest bar
     ax.set_title(f"{title + ': ' if title else ''}total {total:.1f} s", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
+    return lo, total
+
+
+def _rows_height(bars: list[dict[str, Any]]) -> float:
+    return sum(0.62 if "\n" in wrap_label(b["label"]) else 0.42 for b in bars)
 
 
 def plot_timeline(source: Any, *, title: str | None = None, floor: bool = True,
-                  width: float = 6.0) -> Figure:
-    """One bar per call on the virtual time axis; returns the Figure."""
+                  width: float = 7.5) -> Figure:
+    """One bar per call on the virtual time axis, a legend below it (colours, floor, total); returns the Figure."""
     bars = bars_of(source)
-    fig = TimelineFigure(figsize=(width, 0.45 * max(len(bars), 2) + 1.1), layout="constrained")
-    _draw(fig.add_subplot(), bars, title, floor)
+    fig = TimelineFigure(figsize=(width, max(_rows_height(bars), 0.9) + 1.6), layout="constrained")
+    lo, total = _draw(fig.add_subplot(), bars, title, floor)
+    handles = legend_handles(bars, lo, total if bars else None)
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles)), fontsize=8, frameon=False)
     return fig
 
 
 def compare(serial: Any, concurrent: Any, *, titles: tuple[str, str] = ("Serial", "Concurrent"),
             floor: bool = True) -> Figure:
-    """Two timelines side by side on one shared time axis (left: serial, right: concurrent)."""
+    """Two timelines, one above the other, on one shared time axis (top: serial, bottom: concurrent), with one
+    legend below both."""
     left, right = bars_of(serial), bars_of(concurrent)
-    rows = max(len(left), len(right), 2)
-    fig = TimelineFigure(figsize=(11, 0.45 * rows + 1.2), layout="constrained")
-    ax1 = fig.add_subplot(1, 2, 1)
-    ax2 = fig.add_subplot(1, 2, 2, sharex=ax1)
-    _draw(ax1, left, titles[0], floor)
-    _draw(ax2, right, titles[1], floor)
-    hi = max(total_ms(left), total_ms(right)) / 1000
-    ax1.set_xlim(0, hi * 1.15 + 0.1)
+    heights = [max(_rows_height(left), 0.9) + 0.7, max(_rows_height(right), 0.9) + 0.7]
+    fig = TimelineFigure(figsize=(8.5, sum(heights) + 1.0), layout="constrained")
+    ax1, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=heights)
+    lo1, total1 = _draw(ax1, left, titles[0], floor)
+    lo2, total2 = _draw(ax2, right, titles[1], floor)
+    hi = max(total_ms(left), total_ms(right), max((b["finish"] for b in left + right), default=0)) / 1000
+    ax1.set_xlim(0, hi * 1.22 + 0.05)
+    ax1.tick_params(labelbottom=True)
+    handles = legend_handles(left + right, lo2 if lo2 is not None else lo1, None)
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)), fontsize=8, frameon=False)
     return fig

@@ -83,3 +83,33 @@ def test_a_demo_cell_in_a_kernel_names_the_exercise_to_finish_first(tmp_path: Pa
     assert demo["evalue"] == finish_first_message(name, exercise_defining(name, notebook) or "?")
     assert demo["evalue"].startswith(f"{name} is not written yet: finish Exercise")
     assert other["evalue"] == "a library said so" and len(other["traceback"]) > 1
+
+
+def test_a_demo_cell_that_needs_several_exercises_names_the_first_unwritten(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lesson 6's report figure needs four exercises: `needs(...)` stops it with the sentence, not a KeyError."""
+    from course.grading.finish_first import is_stub, needs
+
+    path = _notebook(tmp_path,
+                     ("md", "## 3. Exercise 1: percentiles (2 points)", False),
+                     ("code", "def latency_percentiles(values):\n    raise NotImplementedError()", True),
+                     ("md", "## 4. Exercise 2: cost (2 points)", False),
+                     ("code", "def task_cost(usages, prices):\n    raise NotImplementedError()", True))
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+
+    def latency_percentiles(values):  # noqa: ANN001, ANN202 - written
+        return {"p50": sorted(values)[len(values) // 2]}
+
+    def task_cost(usages, prices):  # noqa: ANN001, ANN202 - the released stub
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    assert is_stub(task_cost) and not is_stub(latency_percentiles)
+    needs(latency_percentiles)                                            # written: nothing happens
+    with pytest.raises(NotImplementedError) as info:
+        needs(latency_percentiles, task_cost)
+    assert str(info.value) == finish_first_message("task_cost", "Exercise 2: cost")
+    assert getattr(info.value, "finish_first", False)
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    with pytest.raises(NotImplementedError, match="^task_cost is not written yet: finish the exercise that defines"):
+        needs(task_cost)

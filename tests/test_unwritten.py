@@ -66,3 +66,40 @@ def test_checks_that_catch_the_learners_errors_say_not_written_yet_too():
         answering.check_run_tool(run_tool, [("get_weather", '{"city": "Tokyo"}')])
     with pytest.raises(AssertionError, match="^run_calls is not written yet"):
         asyncio.run(fanout.check_run_calls(run_calls, verbose=False))
+
+
+def _learner_notebooks():
+    from pathlib import Path
+
+    return sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", _learner_notebooks(), ids=lambda p: p.stem)
+def test_a_released_notebook_run_top_to_bottom_says_only_not_written_yet(path, tmp_path):
+    """Every error of a released notebook run as Jupyter runs it (JPY_SESSION_NAME = the notebook) is a check's
+    "X is not written yet" or a demo cell's "X is not written yet: finish Exercise N first": no KeyError or bare
+    NotImplementedError from a demo cell that uses an unwritten exercise, no stderr."""
+    import os
+    import re
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    env_before = os.environ.get("JPY_SESSION_NAME")
+    os.environ["JPY_SESSION_NAME"] = str(path)
+    os.environ["COURSE_REPLAY_TIME_SCALE"] = "0"
+    try:
+        NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        if env_before is None:
+            os.environ.pop("JPY_SESSION_NAME", None)
+        else:
+            os.environ["JPY_SESSION_NAME"] = env_before
+    said = re.compile(r"^\w+ is not written yet: (replace `raise NotImplementedError\(\)`|finish Exercise \d+)")
+    wrong = [(i, o.get("ename"), o.get("evalue", o.get("text", ""))[:200]) for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" for o in c.get("outputs", [])
+             if (o.output_type == "error" and not said.match(o.get("evalue", "")))
+             or (o.output_type == "stream" and o.get("name") == "stderr")]
+    assert not wrong, f"{path.name}: {wrong}"

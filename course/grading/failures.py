@@ -24,6 +24,14 @@ Quick tour::
 
     failure_of(exc)       # Failure(check=..., mistake=..., rule=...) or None
 
+Short tracebacks: the check the cell called re-raises a failure's ``AssertionError`` without the check's
+frames and without chained exceptions (``raise ... from None``), and every wrapper frame sets
+``__tracebackhide__`` (IPython leaves such frames out), so a failed check shows the cell's line and the
+teaching message once, in about ten lines, in the notebook and in nbgrader's feedback.  An error that is
+not an ``AssertionError`` (a crash in the code under test) keeps its traceback.  ``asyncio.run`` called in
+the notebook's running loop is recognised (:mod:`course.grading.running_loop`, mistake
+``asyncio_run_in_loop``).
+
 A plain ``raise AssertionError(msg)`` (or ``assert``) inside a check still gets a tag: its mistake id is
 the name of the innermost course.grading function (or function of the check's own module) that raised
 it, leading underscores dropped.  ``rule`` is the protocol rule id
@@ -148,6 +156,40 @@ def _unwritten(exc: NotImplementedError) -> AssertionError:
     return unwritten_error(exc)
 
 
+def _verdict(exc: Exception, check: str, home: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+             outer: bool) -> BaseException:
+    """The exception a failed check raises: tagged; an unwritten stub's or a refused ``asyncio.run``'s turned
+    into its teaching ``AssertionError``; and, for the check the cell called, a teaching message stripped of
+    the check's own frames and of chained exceptions (short tracebacks: the message, once)."""
+    new: BaseException = exc
+    if isinstance(exc, NotImplementedError):
+        new = _unwritten(exc)
+    else:
+        try:
+            from .running_loop import recognise
+
+            new = recognise(exc) or exc
+        except Exception:  # noqa: BLE001 - recognising must never change what the learner sees otherwise
+            new = exc
+        if new is not exc:
+            new.failure = Failure("", "asyncio_run_in_loop")  # type: ignore[attr-defined]
+    _judge(new, check, home, args, kwargs, outer)
+    if isinstance(new, AssertionError) and (new is not exc or (outer and _raised_by_course(new))):
+        new.__traceback__ = None
+        new.__cause__ = new.__context__ = None
+        new.__suppress_context__ = True
+        new.course_message = True  # type: ignore[attr-defined]  # show_short may cut the check's frames
+    return new
+
+
+def _raised_by_course(exc: BaseException) -> bool:
+    """The innermost frame is the course's (a check's message), not the learner's own ``assert``."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is None or str(tb.tb_frame.f_globals.get("__name__", "")).startswith("course.")
+
+
 def _judge(exc: BaseException, check: str, home: str, args: tuple[Any, ...], kwargs: dict[str, Any],
            outer: bool) -> None:
     try:
@@ -161,6 +203,26 @@ def _judge(exc: BaseException, check: str, home: str, args: tuple[Any, ...], kwa
             pass
 
 
+def show_short(shell: Any, etype: type[BaseException], value: BaseException, tb: Any,
+               tb_offset: int | None = None) -> bool:
+    """Show a graded check's failure in ``shell`` (IPython) as the learner's own frames and the message: the
+    traceback is cut at the first course frame that sets ``__tracebackhide__`` (a check's wrapper). False, showing
+    nothing, when ``value`` is not a check's own message (an ``assert`` of the learner's code keeps its traceback)."""
+    if not isinstance(value, AssertionError) or not getattr(value, "course_message", False):
+        return False
+    def ours(frame: Any) -> bool:
+        return bool(frame.f_locals.get("__tracebackhide__")) and str(frame.f_globals.get("__name__")).startswith("course.")
+
+    entry, previous = tb, None
+    while entry is not None and not ours(entry.tb_frame):
+        entry, previous = entry.tb_next, entry
+    if entry is None or previous is None:
+        return False
+    previous.tb_next = None
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    return True
+
+
 def graded(check: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a check (sync or async): unwritten stubs get a message, every failure gets a tag."""
     home = check.__module__
@@ -169,34 +231,32 @@ def graded(check: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.iscoroutinefunction(check):
         @functools.wraps(check)
         async def judged_async(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True  # noqa: F841 - IPython leaves this frame out of tracebacks
             token = _depth.set(_depth.get() + 1)
             outer = token.old_value in (0, contextvars.Token.MISSING)
             try:
                 return await check(*args, **kwargs)
-            except NotImplementedError as exc:
-                new = _unwritten(exc)
-                _judge(new, name, home, args, kwargs, outer)
-                raise new from None
             except Exception as exc:
-                _judge(exc, name, home, args, kwargs, outer)
-                raise
+                new = _verdict(exc, name, home, args, kwargs, outer)
             finally:
                 _depth.reset(token)
+            if not isinstance(new, AssertionError):
+                raise new  # an error in the code under test: its own traceback follows
+            raise new from None  # the check failed: its message is the last line below
         return judged_async
 
     @functools.wraps(check)
     def judged(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # noqa: F841 - IPython leaves this frame out of tracebacks
         token = _depth.set(_depth.get() + 1)
         outer = token.old_value in (0, contextvars.Token.MISSING)
         try:
             return check(*args, **kwargs)
-        except NotImplementedError as exc:
-            new = _unwritten(exc)
-            _judge(new, name, home, args, kwargs, outer)
-            raise new from None
         except Exception as exc:
-            _judge(exc, name, home, args, kwargs, outer)
-            raise
+            new = _verdict(exc, name, home, args, kwargs, outer)
         finally:
             _depth.reset(token)
+        if not isinstance(new, AssertionError):
+            raise new  # an error in the code under test: its own traceback follows
+        raise new from None  # the check failed: its message is the last line below
     return judged

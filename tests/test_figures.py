@@ -1,0 +1,175 @@
+"""Figures a reader can read: every colour in a legend, no label over a bar, labels never cut, titles in words, one
+chart per explorer with the cap slider only where it acts, and a one-line text caption after every figure.
+
+Legends and overlaps are checked in-process on the course's plotting functions (matplotlib text bounding boxes
+against bar patches after ``fig.canvas.draw()``); captions on the executed solution notebooks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.patches import Rectangle
+
+from course import metrics
+from course.clock import HANG, Fail
+from course.grading import disabling
+from course.grading.fanout import make_clock, make_calls
+from course.policy import conversation_bars
+from course.timeline import compare, plot_timeline, simulate, wrap_label
+
+from lessons import LESSONS, executed
+
+LAT = {"get_stock_price(AAPL)": 1200, "get_weather(Tokyo)": 800, "get_weather(London)": 900}
+
+
+def _clock_with_every_outcome() -> Any:
+    import asyncio
+
+    clock = make_clock({"get_weather": {"Tokyo": 800, "Atlantis": Fail(400, "unknown city")},
+                        "get_stock_price": {"AAPL": 1200, "SLOW": HANG}})
+    calls = make_calls(("get_weather", {"city": "Tokyo"}), ("get_weather", {"city": "Atlantis"}),
+                       ("get_stock_price", {"ticker": "AAPL"}), ("get_stock_price", {"ticker": "SLOW"}))
+    tools = clock.async_tools()
+
+    async def one(c: dict) -> Any:
+        try:
+            return await asyncio.wait_for(tools[c["name"]](**c["arguments"]), 0.05)
+        except Exception as exc:  # noqa: BLE001
+            return exc
+
+    async def run() -> None:
+        await asyncio.gather(*(one(c) for c in calls))
+
+    asyncio.run(run())
+    return clock
+
+
+def _traces() -> list[dict]:
+    return [tr for tr in metrics.load_traces() if tr["agent"] == "booking"]
+
+
+def figures() -> dict[str, Any]:
+    """Every figure the course's plotting functions draw in the lessons, on the lessons' data."""
+    out = {
+        "timeline: every outcome": plot_timeline(_clock_with_every_outcome(), title="every outcome"),
+        "timeline: capped": plot_timeline(simulate(LAT, "capped", 2), title="capped"),
+        "compare: serial vs parallel": compare(simulate(LAT, "serial"), simulate(LAT, "parallel")),
+        "compare: booking (lesson 4)": compare(conversation_bars("chat_booking_parallel", disabling.POLICY_LATENCIES),
+                                               conversation_bars("chat_booking_serial", disabling.POLICY_LATENCIES),
+                                               titles=("parallel calls on", "parallel_tool_calls=False"),
+                                               floor=False),
+    }
+    for tr in _traces():
+        out[f"trace: {tr['name']}"] = metrics.plot_timeline(tr)
+    return out
+
+
+FIGURES = figures()
+
+
+def _bars(ax: Any) -> list[Rectangle]:
+    return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() > 0 and p.get_height() > 0]
+
+
+def _renderer(fig: Any) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)  # the course's figures carry no canvas until shown: draw them as the PNG is drawn
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
+def _legend_colours(fig: Any) -> set[str]:
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)]
+    return {to_hex(h.get_facecolor()) for lg in legends for h in lg.legend_handles if hasattr(h, "get_facecolor")}
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_every_bar_colour_is_in_a_legend(name: str) -> None:
+    fig = FIGURES[name]
+    used = {to_hex(p.get_facecolor()) for ax in fig.axes for p in _bars(ax)}
+    assert used, "no bars drawn"
+    missing = used - _legend_colours(fig)
+    assert not missing, f"{name}: colours {sorted(missing)} have no legend entry"
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_no_text_or_legend_is_drawn_over_a_bar(name: str) -> None:
+    fig = FIGURES[name]
+    renderer = _renderer(fig)
+    boxes = [(p, p.get_window_extent(renderer)) for ax in fig.axes for p in _bars(ax)]
+    covers = []
+    for ax in fig.axes:
+        texts = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts if t.get_text().strip()]
+        if ax.get_legend() is not None:
+            texts.append(("legend", ax.get_legend().get_window_extent(renderer)))
+        texts += [("figure legend", lg.get_window_extent(renderer)) for lg in fig.legends]
+        for label, box in texts:
+            for _, bar in boxes:
+                inter = box.intersection(box, bar)
+                if inter is not None and inter.width > 1 and inter.height > 1:
+                    covers.append(label)
+    assert not covers, f"{name}: drawn over a bar: {sorted(set(covers))}"
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_tick_labels_are_whole_and_do_not_collide(name: str) -> None:
+    fig = FIGURES[name]
+    renderer = _renderer(fig)
+    for ax in fig.axes:
+        labels = [t for t in ax.get_yticklabels() if t.get_text()]
+        for t in labels:
+            assert not t.get_text().endswith(("-", "…", ",")), f"{name}: a cut label {t.get_text()!r}"
+        extents = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.y0)
+        for a, b in zip(extents, extents[1:]):
+            assert a.y1 <= b.y0 + 1, f"{name}: y labels overlap"
+
+
+def test_long_call_labels_are_wrapped_never_cut() -> None:
+    label = "get_doctor_calendar(dr-patel, 2025-06-10)"
+    assert wrap_label(label) == "get_doctor_calendar\n(dr-patel, 2025-06-10)"
+    bars = conversation_bars("chat_booking_parallel", disabling.POLICY_LATENCIES)
+    assert any(b["label"] == label for b in bars), [b["label"] for b in bars]
+    ticks = [t.get_text() for t in FIGURES["compare: booking (lesson 4)"].axes[0].get_yticklabels()]
+    assert wrap_label(label) in ticks
+
+
+def test_trace_titles_are_in_words() -> None:
+    for tr in _traces():
+        title = metrics.plot_timeline(tr).axes[0].get_title()
+        assert tr["name"] not in title and title.startswith("booking agent, parallel calls "), title
+
+
+def test_the_explorer_shows_one_chart_and_the_cap_only_when_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from course import explorer
+
+    shown: list[Any] = []
+    monkeypatch.setattr(explorer, "display", lambda obj: shown.append(obj))
+    explorer.show_explorer({"a": 800, "b": 1200})
+    charts = [o for o in shown if hasattr(o, "savefig")]
+    boxes = [o for o in shown if hasattr(o, "toggle")]
+    assert len(charts) == 1 and len(boxes) == 1, f"the explorer displayed {shown}"  # the chart in its Output only
+    box = boxes[0]
+    assert box.cap.layout.display == "none"
+    box.toggle.value = "capped"
+    assert box.cap.layout.display in (None, "", "flex", "inline-flex")
+    box.toggle.value = "serial"
+    assert box.cap.layout.display == "none"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_figure_is_followed_by_a_one_line_caption(lesson: str) -> None:
+    nb = executed(lesson)
+    missing = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
+            continue
+        nxt = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+        ok = (nxt is not None and nxt.cell_type == "markdown" and nxt.source.startswith("*Figure:* ")
+              and len(nxt.source.strip().splitlines()) == 1)
+        if not ok:
+            missing.append((i, cell.source.splitlines()[0]))
+    assert not missing, f"{lesson}: figures without a '*Figure:* ...' caption line after them: {missing}"
