@@ -115,7 +115,8 @@ def test_lesson04_fact_checks_the_blog_against_the_installed_sdk() -> None:
     text = printed(executed("04-disabling"))
     for line in ("'parallelizable' in function_tool: False", "Runner.run has max_tool_concurrency: False",
                  "ModelSettings has parallel_tool_calls: True", "max_function_tool_concurrency=None",
-                 "import name 'openai_agents' exists: False", "FAILS:  function_tool(strict=True, parallelizable=False)"):
+                 "import name 'openai_agents' exists: False", "FAILS:  function_tool(strict=True, parallelizable=False)",
+                 "same requests in both runs (the per-run prompt_cache_key aside): True"):
         assert line in text
 
 

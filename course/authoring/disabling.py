@@ -239,3 +239,43 @@ register(Scenario(
                         latency_ms=800)],
     drive=_one_any_request,
 ))
+
+
+# ----------------------------------------------------------------------------------------- the Agents SDK, run
+
+AGENTS_SDK = ("openai-agents 0.24 (authored with): agents/run_config.py (ToolExecutionConfig."
+              "max_function_tool_concurrency), agents/run_internal/tool_execution.py, agents/models/openai_responses.py; "
+              "https://github.com/openai/openai-agents-python")
+
+
+async def _agents_booking(client: Any) -> Any:
+    """The lesson's booking agent run by the real ``agents.Runner`` (default RunConfig) on ``client``."""
+    import agents
+
+    from .. import agents_offline as offline
+    offline.offline(client)
+    # The SDK sends a prompt_cache_key on every request: from a fresh uuid4 per run, unless the run has a
+    # group_id (agents/run_internal/prompt_cache_key.py). A fixed group_id keeps this file reproducible; the
+    # replay ignores the key (course.recording.DEFAULT_IGNORE), so the lesson's runs (no group_id) match.
+    return await agents.Runner.run(offline.booking_agent(client), BOOKING_ASK, context=offline.run_clock(client),
+                                   hooks=offline.ModelCallsOnClock(),
+                                   run_config=agents.RunConfig(group_id="course-authoring-agents_booking"))
+
+
+register(Scenario(
+    name="agents_booking", provider="openai",
+    note=("The booking flow run by the OpenAI Agents SDK's Runner (its default model class, OpenAIResponsesModel, "
+          "on the Responses API): turn 1 holds three function_call items, the booking with a guessed slot_id; the "
+          "SDK runs them locally, the booking fails, the model books the real slot next turn. The requests are "
+          "the SDK's own; max_function_tool_concurrency changes only local execution, so the same recording "
+          "replays both runs."),
+    sources=[BLOG, OPENAI_RESP, AGENTS_SDK],
+    turns=[
+        responses.calls(CAL, PAY, GUESS, note="Three function_call items in one response; the booking guessed its "
+                                              "slot_id and payment_method_id.", latency_ms=LAT["calls"]),
+        responses.calls(BOOK, note="After the error result, the model books the slot the calendar offered.",
+                        latency_ms=LAT["calls"]),
+        responses.text(DONE, note="Final answer.", latency_ms=LAT["text"]),
+    ],
+    drive=_agents_booking, async_=True,
+))

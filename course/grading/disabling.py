@@ -23,9 +23,19 @@ from ..replay import session_of
 from .failures import graded
 from .unwritten import reports_unwritten, unwritten_error
 
-PROMPT_ONLY = ("A sentence in the prompt ('call one tool at a time') is a request the model may ignore, not a "
-               "guarantee; only the API parameter limits the model to one call per turn. Reread 'Turning it off: "
-               "one parameter per API'.")
+SECTION_2 = "Reread section 2, 'Turning it off: one parameter per API'."
+EXERCISE_2 = ("Reread Exercise 2 (a request may already carry a tool_choice: keep its type) and section 2, "
+              "'Turning it off: one parameter per API'.")
+SECTION_5 = "Reread section 5, 'A per-tool policy in your own executor', and the rules of Exercise 3."
+SECTION_6 = "Reread section 6, 'Detecting a guessed argument' (the three details above Exercise 4)."
+PROMPT_ONLY = ("A sentence in the prompt is a request the model may ignore, not a guarantee; only the API parameter "
+               "limits the model to one call per turn.")
+# The Responses API's max_tool_calls, as the openai SDK documents it (openai/types/responses/response_create_params.py,
+# the same text as the API reference): a cap on built-in tool calls, not a parallelism switch.
+MAX_TOOL_CALLS = ("max_tool_calls is a different setting: on the Responses API it caps the total number of calls to "
+                  "built-in tools (web search, file search, ...) processed in one response, across all of them, and "
+                  "ignores further attempts; it does not limit the function calls one turn may hold, and Chat "
+                  "Completions has no such parameter. The switch is parallel_tool_calls=False.")
 
 
 # =====================================================================================================
@@ -46,7 +56,7 @@ def _run_tool_flag(name: str, args: Any) -> tuple[str, bool]:
 def _returned(resp: Any, fname: str, api: str) -> Any:
     if resp is None:
         raise AssertionError(f"{fname} returned None. Return what client.{api}.create(...) returned, so the loop can "
-                             "read the model's answer.")
+                             "read the model's answer (its calls, or its final text). Reread Exercise 1 / 2.")
     return resp
 
 
@@ -101,55 +111,108 @@ def _base_request(scenario: str) -> dict[str, Any]:
     return body
 
 
-def _prompt_text(body: Mapping[str, Any]) -> str:
-    parts = [str(body.get("instructions") or ""), str(body.get("system") or "")]
-    for m in body.get("messages") or (body.get("input") if isinstance(body.get("input"), list) else []) or []:
-        if isinstance(m, Mapping) and m.get("role") in ("system", "developer"):
-            parts.append(json.dumps(m.get("content")))
-    return " ".join(parts).lower()
+def _texts(content: Any) -> list[str]:
+    """The text of a message content: a string, or the text parts of a list (tool results are not prompt text)."""
+    if isinstance(content, str):
+        return [content]
+    if isinstance(content, list):
+        return [str(p.get("text")) for p in content
+                if isinstance(p, Mapping) and p.get("type") in ("text", "input_text") and p.get("text")]
+    return []
+
+
+def _prompt_texts(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(where, text)`` for every piece of prompt a request carries: instructions, system, and the text of its
+    system / developer / user messages (assistant turns and tool results are the loop's, not the prompt)."""
+    out = [("instructions", t) for t in _texts(body.get("instructions"))]
+    out += [("system", t) for t in _texts(body.get("system"))]
+    items = body.get("messages") or body.get("input")
+    if isinstance(items, str):
+        items = [{"role": "user", "content": items}]
+    for m in items if isinstance(items, list) else []:
+        if isinstance(m, Mapping) and m.get("role") in ("system", "developer", "user"):
+            out += [(str(m["role"]), t) for t in _texts(m.get("content"))]
+    return out
+
+
+def _added_prompt(body: Mapping[str, Any], handed: Mapping[str, Any]) -> str:
+    """The prompt text the learner's function added to the request it was handed ("" when it added none)."""
+    given = {t for _, t in _prompt_texts(handed)}
+    added = [(where, t) for where, t in _prompt_texts(body) if t not in given]
+    if not added:
+        return ""
+    where, text = added[0]
+    for old in given:                      # a sentence appended to (or put before) a message it was handed
+        if old and old in text:
+            text = text.replace(old, "", 1).strip() or text
+            break
+    return f"{where}: {repr(text[:70] + '...' if len(text) > 70 else text)}"
+
+
+def _claude_choice(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The tool_choice the request should carry: the type it was handed (``auto`` when none), plus the switch."""
+    return {**(request.get("tool_choice") or {"type": "auto"}), "disable_parallel_tool_use": True}
 
 
 def _sent(client: Any) -> list[Mapping[str, Any]]:
     return [e.body for e in evidence.require(session_of(client)).log if isinstance(e.body, Mapping)]
 
 
-def _explain_crash(exc: BaseException, fname: str, provider: str) -> str:
+def _explain_crash(exc: BaseException, fname: str, provider: str,
+                   choice: Mapping[str, Any] | None = None) -> str:
+    """A crash of the learner's function, explained (``choice``: the tool_choice a Claude request should send)."""
     text = f"{type(exc).__name__}: {exc}"
+    want = f"tool_choice={dict(choice or {'type': 'auto', 'disable_parallel_tool_use': True})!r}"
     if isinstance(exc, TypeError) and "parallel_tool_calls" in str(exc) and provider == "anthropic":
         return (f"{fname} raised {text}. parallel_tool_calls is OpenAI's parameter; the Anthropic SDK has no such "
-                "argument. Claude's switch lives inside tool_choice: {'type': 'auto', 'disable_parallel_tool_use': True}.")
+                f"argument, so the call never left your code. Claude's switch lives inside tool_choice: {want}. "
+                f"{EXERCISE_2}")
     if isinstance(exc, TypeError) and "disable_parallel_tool_use" in str(exc):
         return (f"{fname} raised {text}. disable_parallel_tool_use is not an argument of messages.create(); it is a "
-                "key inside tool_choice: tool_choice={'type': 'auto', 'disable_parallel_tool_use': True}.")
+                f"key inside tool_choice: {want}. {EXERCISE_2}")
+    if isinstance(exc, TypeError) and "max_tool_calls" in str(exc):
+        return f"{fname} raised {text}. {MAX_TOOL_CALLS} {SECTION_2}"
     if isinstance(exc, TypeError) and "multiple values" in str(exc):
-        return (f"{fname} raised {text}. The request you were handed may already hold that key: build a new dict "
-                "({**request, key: value}) instead of passing the key twice.")
+        return (f"{fname} raised {text}. The request you were handed may already hold that key, and Python refuses "
+                "a keyword given twice: build a new dict ({**request, key: value}) instead. Reread Exercise 1.")
     if isinstance(exc, NotImplementedError):
         return str(unwritten_error(exc))
-    return f"{fname} raised {text}"
+    return (f"{fname} raised {text}. The check calls your function with a ready request and expects it to send "
+            "that request, changed only by the parallelism switch. Reread Exercise 1 / 2.")
 
 
-def _judge_openai(client: Any, fname: str, crash: BaseException | None, scenario: str) -> None:
+def _judge_openai(client: Any, fname: str, crash: BaseException | None, scenario: str,
+                  handed: Mapping[str, Any]) -> None:
     bodies = _sent(client)
     if not bodies:
         raise AssertionError(_explain_crash(crash, fname, "openai") if crash else
-                             f"{fname} sent no request. Call the client (client.chat.completions.create or "
-                             "client.responses.create) with the request you were given.")
+                             f"{fname} sent no request, so the model never answered. Call the client "
+                             "(client.chat.completions.create or client.responses.create) with the request you were "
+                             "given. Reread Exercise 1.")
     for i, body in enumerate(bodies, 1):
         if "parallel_tool_calls" not in body:
-            hint = ("Your request adds an instruction to the prompt but sends no parallel_tool_calls parameter. "
-                    if any(w in _prompt_text(body) for w in ("one tool", "one at a time", "parallel", "single", "one call"))
-                    else "The request sent no parallel_tool_calls parameter, so the API default (true: several calls "
-                         "per turn allowed) applies. ")
-            raise AssertionError(f"[{scenario}] request #{i}: {hint}{PROMPT_ONLY} Send parallel_tool_calls=False.")
+            if "max_tool_calls" in body:
+                raise AssertionError(f"[{scenario}] request #{i} sent max_tool_calls={body['max_tool_calls']!r} and no "
+                                     f"parallel_tool_calls parameter. {MAX_TOOL_CALLS} {SECTION_2}")
+            added = _added_prompt(body, handed)
+            hint = (f"Your request adds an instruction to the prompt ({added}) but sends no parallel_tool_calls "
+                    f"parameter. {PROMPT_ONLY}" if added else
+                    "The request sent no parallel_tool_calls parameter, so the API default applies (true: the model "
+                    "may put several calls in one turn).")
+            raise AssertionError(f"[{scenario}] request #{i}: {hint} Send parallel_tool_calls=False. {SECTION_2}")
         if body["parallel_tool_calls"] is not False:
             raise AssertionError(f"[{scenario}] request #{i} sent parallel_tool_calls={body['parallel_tool_calls']!r}. "
-                                 "To disable parallel calls send the boolean False (JSON false), not "
-                                 f"{json.dumps(body['parallel_tool_calls'])}.")
+                                 "The parameter is a boolean: to disable parallel calls send the boolean False (JSON "
+                                 f"false), not {json.dumps(body['parallel_tool_calls'])}. {SECTION_2}")
     if crash is not None:
+        if any("max_tool_calls" in b for b in bodies):
+            raise AssertionError(f"[{scenario}] the flag is right, but the request also sent max_tool_calls, which the "
+                                 f"recorded conversation does not use. {MAX_TOOL_CALLS} Send only "
+                                 f"parallel_tool_calls=False. {SECTION_2}")
         raise AssertionError(f"[{scenario}] the flag is right, but: {_explain_crash(crash, fname, 'openai')}")
     if not session_of(client).finished:
-        raise AssertionError(f"[{scenario}] the conversation stopped early: the replay still had model calls to play.")
+        raise AssertionError(f"[{scenario}] the conversation stopped early: the replay still had model calls to play, "
+                             "so your function did not answer every turn. Return each response (Exercise 1).")
 
 
 @graded
@@ -165,7 +228,7 @@ def check_openai_serial(chat_fn: Callable[..., Any], responses_fn: Callable[...,
             (_loop_chat if api == "chat" else _loop_responses)(fn, client, request)
         except Exception as e:  # judged from the log below
             crash = e
-        _judge_openai(client, fn.__name__, crash, name)
+        _judge_openai(client, fn.__name__, crash, name, request)
         counts = [len(e.response["choices"][0]["message"].get("tool_calls") or []) if api == "chat" else
                   sum(1 for it in e.response["output"] if it["type"] == "function_call")
                   for e in session_of(client).log if e.kind == "played"]
@@ -183,32 +246,41 @@ def check_claude_serial(fn: Callable[..., Any], scenarios: Iterable[str] = ("cla
             _loop_claude(fn, client, request, turns=1 if want_type != "auto" else 8)
         except Exception as e:
             crash = e
+        choice = _claude_choice(request)
         bodies = _sent(client)
         if not bodies:
-            raise AssertionError(_explain_crash(crash, fn.__name__, "anthropic") if crash else
-                                 f"{fn.__name__} sent no request. Call client.messages.create(**request, ...).")
+            raise AssertionError(_explain_crash(crash, fn.__name__, "anthropic", choice) if crash else
+                                 f"{fn.__name__} sent no request, so Claude never answered. Call "
+                                 f"client.messages.create(**request, ...) and return the message. {EXERCISE_2}")
         for i, body in enumerate(bodies, 1):
             tc = body.get("tool_choice")
             if "disable_parallel_tool_use" in body or "parallel_tool_calls" in body:
                 raise AssertionError(f"[{name}] request #{i} sent the switch as a top-level field. Anthropic reads it "
-                                     "only inside tool_choice: {'type': 'auto', 'disable_parallel_tool_use': True}.")
+                                     f"only inside tool_choice, so a top-level field changes nothing: send "
+                                     f"tool_choice={choice!r}. {EXERCISE_2}")
             if not isinstance(tc, Mapping) or tc.get("disable_parallel_tool_use") is not True:
-                hint = ("Your request adds an instruction to the prompt but " if any(
-                    w in _prompt_text(body) for w in ("one tool", "one at a time", "parallel", "single", "one call"))
-                    else "The request ")
-                raise AssertionError(f"[{name}] request #{i}: {hint}sent tool_choice={tc!r}, without "
-                                     f"disable_parallel_tool_use: true. {PROMPT_ONLY} Send tool_choice="
-                                     "{'type': 'auto', 'disable_parallel_tool_use': True}.")
+                added = _added_prompt(body, request)
+                did = (f"Your request adds an instruction to the prompt ({added}) but sent tool_choice={tc!r}, without "
+                       f"disable_parallel_tool_use: true. {PROMPT_ONLY}" if added else
+                       f"The request sent tool_choice={tc!r}, without disable_parallel_tool_use: true, so parallel "
+                       "tool use stays on (Claude may ask for several tools in one message).")
+                keep = ("Keep the type the request asked for and add the switch: " if request.get("tool_choice")
+                        else "The request had no tool_choice, so start from type 'auto' and add the switch: ")
+                raise AssertionError(f"[{name}] request #{i}: {did} {keep}tool_choice={choice!r}. {EXERCISE_2}")
             if tc.get("type") != want_type:
                 raise AssertionError(f"[{name}] request #{i} changed tool_choice's type from {want_type!r} to "
                                      f"{tc.get('type')!r}. The request you were handed already said how Claude must "
                                      "choose tools; keep that type and add disable_parallel_tool_use: "
-                                     f"{{**request['tool_choice'], 'disable_parallel_tool_use': True}}.")
+                                     f"tool_choice={choice!r}"
+                                     + (", i.e. {**request['tool_choice'], 'disable_parallel_tool_use': True}"
+                                        if request.get("tool_choice") else "") + f". {EXERCISE_2}")
         if crash is not None:
-            raise AssertionError(f"[{name}] the switch is right, but: {_explain_crash(crash, fn.__name__, 'anthropic')}")
+            raise AssertionError(f"[{name}] the switch is right, but: "
+                                 f"{_explain_crash(crash, fn.__name__, 'anthropic', choice)}")
         played = [e for e in session_of(client).log if e.kind == "played"]
         if not session_of(client).finished:
-            raise AssertionError(f"[{name}] the conversation stopped early: the replay still had model calls to play.")
+            raise AssertionError(f"[{name}] the conversation stopped early: the replay still had model calls to play, "
+                                 "so your function did not answer every turn. Return each message (Exercise 2).")
         counts = [sum(1 for b in e.response["content"] if b["type"] == "tool_use") for e in played]
         print(f"ok  {name}: {len(played)} requests, tool_choice type {want_type!r} with disable_parallel_tool_use; "
               f"tool calls per turn {counts}")
@@ -276,7 +348,8 @@ def _judge_policy(case: str, calls: list[dict[str, Any]], clock: SimClock, resul
     if ran != want:
         raise AssertionError(f"[{case}] your executor ran {len(ran)} tool call(s) on the clock for {len(calls)} calls in "
                              "the turn. Run each call exactly once, through clock.acall(name, arguments) (or "
-                             f"clock.call from a thread).{summary}")
+                             "clock.call from a thread): a call run twice repeats its side effect, a call never run "
+                             f"leaves its id unanswered. {SECTION_5}{summary}")
     by_key: dict[str, list[Any]] = {}
     for tc in clock.calls:
         by_key.setdefault(json.dumps([tc.name, tc.args], sort_keys=True), []).append(tc)
@@ -293,7 +366,7 @@ def _judge_policy(case: str, calls: list[dict[str, Any]], clock: SimClock, resul
                     f"in groups (peak concurrency {peak} of {len(reads)})")
             raise AssertionError(f"[{case}] the read-only calls ran {what}. Reads cannot change anything, so they are "
                                  "safe to run together: start them all at once (asyncio.gather, a TaskGroup, or a thread "
-                                 f"pool). Serialising everything throws away the latency win.{summary}")
+                                 f"pool). Serialising everything throws away the latency win. {SECTION_5}{summary}")
     # each write alone, after the reads, in the model's order
     last_read = max((timed[c["id"]].finish for c in reads), default=0.0)
     for w in writes:
@@ -302,23 +375,25 @@ def _judge_policy(case: str, calls: list[dict[str, Any]], clock: SimClock, resul
         if others:
             raise AssertionError(f"[{case}] {_label(w)} ran at the same time as {', '.join(_label(o) for o in others)}. "
                                  "A mutating call must run alone: wait for every other call to finish before you start "
-                                 f"it, and start nothing while it runs.{summary}")
+                                 "it, and start nothing while it runs, so no lookup or other write can interleave with "
+                                 f"its side effect. {SECTION_5}{summary}")
         if t.start < last_read:
             raise AssertionError(f"[{case}] {_label(w)} started at {t.start:.0f} ms, before the reads finished "
-                                 f"({last_read:.0f} ms). Run the reads first, then the mutating calls.{summary}")
+                                 f"({last_read:.0f} ms). Run the reads first, then the mutating calls: a write may depend "
+                                 f"on what the reads return. {SECTION_5}{summary}")
     order = sorted(writes, key=lambda w: timed[w["id"]].start)
     if [w["id"] for w in order] != [w["id"] for w in writes]:
         raise AssertionError(f"[{case}] the mutating calls ran in the order {[_label(w) for w in order]}, but the model "
                              f"listed them as {[_label(w) for w in writes]}. Side effects must happen in the order the "
-                             f"model asked for them (keep the list order; do not sort or group by name).{summary}")
+                             f"model asked for them (keep the list order; do not sort or group by name). {SECTION_5}{summary}")
     # results keyed by id
     if not isinstance(results, Mapping):
         raise AssertionError(f"[{case}] your executor returned {type(results).__name__}; return a dict "
-                             "{call_id: result} so each result can be matched back to its call id.")
+                             "{call_id: result} so each result can be matched back to its call id. " + SECTION_5)
     missing = [c["id"] for c in calls if c["id"] not in results]
     if missing:
         raise AssertionError(f"[{case}] no result for call id(s) {missing}: every call id needs an answer (lesson 2). "
-                             f"Your keys: {list(results)}.")
+                             f"Your keys: {list(results)}. {SECTION_5}")
     for c in calls:
         ok, value = _expected(c)
         got = results[c["id"]]
@@ -329,10 +404,12 @@ def _judge_policy(case: str, calls: list[dict[str, Any]], clock: SimClock, resul
                 pass
         if ok and got != value:
             raise AssertionError(f"[{case}] the result for {c['id']} ({_label(c)}) is {got!r}, expected the tool's "
-                                 f"return value {value!r}. Did the results get matched to the wrong ids?")
+                                 f"return value {value!r}. Did the results get matched to the wrong ids? The model reads each "
+                                 f"result by its call id (lesson 2). {SECTION_5}")
         if not ok and not ((isinstance(got, Mapping) and "error" in got) or "does not exist" in str(got)):
             raise AssertionError(f"[{case}] {_label(c)} raised ToolError('{value}'), and your result for it is {got!r}. "
-                                 "Turn a tool failure into an error result such as {'error': str(exc)} (lesson 2).")
+                                 "Turn a tool failure into an error result such as {'error': str(exc)}, so the model can "
+                                 "read what went wrong (lesson 2). " + SECTION_5)
     return f"ok  {case}: elapsed {clock.elapsed:.0f} ms, peak concurrency {clock.peak_concurrency}"
 
 
@@ -347,8 +424,8 @@ async def check_policy_executor(fn: Callable[..., Any], cases: Iterable[str] = V
             results = await _call(fn, [dict(c) for c in calls], clock)
         except toolbox.ToolError as e:
             raise AssertionError(f"[{case}] a ToolError escaped your executor: {e}. Catch a failing call and return "
-                                 "{'error': str(exc)} as its result, so the model can read what went wrong (lesson 2)."
-                                 f"\n{clock.summary()}") from None
+                                 "{'error': str(exc)} as its result, so the model can read what went wrong (lesson 2). "
+                                 f"{SECTION_5}\n{clock.summary()}") from None
         print(_judge_policy(case, calls, clock, results))
 
 
@@ -404,13 +481,15 @@ HIDDEN_GUESS = ("lucky_guess", "guess_repeated", "no_dependent_tools")
 def _flags(got: Any, case: str) -> set[tuple[str, str]]:
     if got is None:
         raise AssertionError(f"[{case}] find_guessed_arguments returned None; return a list of "
-                             "(call_id, argument, value) tuples (an empty list when nothing was guessed).")
+                             "(call_id, argument, value) tuples (an empty list when nothing was guessed), so the guard "
+                             f"in section 7 can refuse the flagged calls. {SECTION_6}")
     out = set()
     for f in got:
         if isinstance(f, Mapping):
             f = (f.get("id") or f.get("call_id"), f.get("argument") or f.get("name"))
         if isinstance(f, str) or not isinstance(f, (tuple, list)) or len(f) < 2:
-            raise AssertionError(f"[{case}] each flag should be a tuple (call_id, argument, value); got {f!r}.")
+            raise AssertionError(f"[{case}] each flag should be a tuple (call_id, argument, value), so the guard can tell "
+                                 f"which call to refuse; got {f!r}. {SECTION_6}")
         out.add((f[0], f[1]))
     return out
 
@@ -427,14 +506,16 @@ def check_guess_detector(fn: Callable[..., Any], cases: Iterable[str] = VISIBLE_
             c = calls.get(cid)
             if c is None or arg not in c["arguments"]:
                 raise AssertionError(f"[{case}] you flagged ({cid!r}, {arg!r}), which is not a call argument in this "
-                                     "trace. Flag (call id, argument name, value).")
+                                     "trace. Flag (call id, argument name, value), taken from the calls of the turns you "
+                                     f"were given. {SECTION_6}")
             if arg not in DEPENDENT_ARGUMENTS.get(c["name"], ()):
                 raise AssertionError(f"[{case}: {what}] false alarm on {c['name']}'s {arg}={c['arguments'][arg]!r}. Only "
                                      "the arguments listed in DEPENDENT_ARGUMENTS must come from an earlier tool result; "
                                      "the others come from the user. A detector that flags every call is as useless "
-                                     "as one that flags none.")
+                                     f"as one that flags none. {SECTION_6}")
             raise AssertionError(f"[{case}: {what}] false alarm on {c['name']}'s {arg}={c['arguments'][arg]!r}: an "
-                                 "earlier turn's result holds exactly that value, so the model did not guess it.")
+                                 "earlier turn's result holds exactly that value, so the model did not guess it. "
+                                 + SECTION_6)
         for cid, arg in sorted(missed):
             c = calls[cid]
             value = c["arguments"][arg]
@@ -451,5 +532,6 @@ def check_guess_detector(fn: Callable[..., Any], cases: Iterable[str] = VISIBLE_
                        "substrings of their JSON text.")
             else:
                 why = "No earlier tool result holds that value: the model made it up from the user's words."
-            raise AssertionError(f"[{case}: {what}] missed {c['name']}'s {arg}={value!r} (call {cid}). {why}")
+            raise AssertionError(f"[{case}: {what}] missed {c['name']}'s {arg}={value!r} (call {cid}). {why} "
+                                 + SECTION_6)
         print(f"ok  {case}: flagged {sorted(got) or 'nothing'}")

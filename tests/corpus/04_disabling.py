@@ -67,6 +67,27 @@ def responses_one_call_per_turn(client, **request):
     client.responses.create(**request, parallel_tool_calls=False)
 '''
 
+_OPENAI_MAX_TOOL_CALLS = '''
+def chat_one_call_per_turn(client, **request):
+    return client.chat.completions.create(**request, parallel_tool_calls=False)
+
+
+def responses_one_call_per_turn(client, **request):
+    # "at most one tool call": but max_tool_calls caps built-in (hosted) tool calls, it is not the switch
+    return client.responses.create(**request, max_tool_calls=1)
+'''
+
+_OPENAI_PROMPT_IN_USER_MESSAGE = '''
+def chat_one_call_per_turn(client, **request):
+    messages = [dict(m) for m in request["messages"]]
+    messages[0]["content"] += " Please call only one tool at a time."
+    return client.chat.completions.create(**{**request, "messages": messages})
+
+
+def responses_one_call_per_turn(client, **request):
+    return client.responses.create(**request, parallel_tool_calls=False)
+'''
+
 # --- Exercise 2: Claude with disable_parallel_tool_use -----------------------------------------------------
 
 _CLAUDE_POP_COPY = '''
@@ -100,6 +121,13 @@ _CLAUDE_ALWAYS_AUTO = '''
 def claude_one_call_per_turn(client, **request):
     request["tool_choice"] = {"type": "auto", "disable_parallel_tool_use": True}
     return client.messages.create(**request)
+'''
+
+_CLAUDE_FLAG_ONLY_WITHOUT_CHOICE = '''
+def claude_one_call_per_turn(client, **request):
+    # adds the switch only when the request brings no tool_choice: {"type": "any"} goes out without it
+    choice = request.get("tool_choice") or {"type": "auto", "disable_parallel_tool_use": True}
+    return client.messages.create(**{**request, "tool_choice": choice})
 '''
 
 _CLAUDE_TOP_LEVEL = '''
@@ -418,6 +446,14 @@ VARIANTS = {
         "why": "Sends the request but forgets to return the response.",
         "cells": {"answer_openai_serial": _OPENAI_NO_RETURN}, "fails": ["test_openai_serial"],
         "says": {"test_openai_serial": "returned None"}},
+    "mistake_openai_max_tool_calls": {
+        "why": "Takes the Responses API's max_tool_calls=1 for the switch (it caps built-in tool calls).",
+        "cells": {"answer_openai_serial": _OPENAI_MAX_TOOL_CALLS}, "fails": ["test_openai_serial"],
+        "says": {"test_openai_serial": "max_tool_calls is a different setting"}},
+    "mistake_openai_prompt_in_user_message": {
+        "why": "Appends 'one tool at a time' to the user's message on Chat; the message quotes only that sentence.",
+        "cells": {"answer_openai_serial": _OPENAI_PROMPT_IN_USER_MESSAGE}, "fails": ["test_openai_serial"],
+        "says": {"test_openai_serial": "adds an instruction to the prompt (user: 'Please call only one tool"}},
     "mistake_claude_openai_flag": {
         "why": "Uses OpenAI's parallel_tool_calls with the Anthropic SDK.",
         "cells": {"answer_claude_serial": _CLAUDE_OPENAI_FLAG}, "fails": ["test_claude_serial"],
@@ -426,6 +462,11 @@ VARIANTS = {
         "why": "Overwrites tool_choice with type auto, dropping the request's type 'any' (hidden test).",
         "cells": {"answer_claude_serial": _CLAUDE_ALWAYS_AUTO}, "fails": ["test_claude_serial"],
         "says": {"test_claude_serial": "changed tool_choice's type from 'any' to 'auto'"}},
+    "mistake_claude_any_kept_without_switch": {
+        "why": "Adds the switch only when there is no tool_choice: {'type': 'any'} goes out without it (hidden test); "
+               "the advice keeps type 'any', so following it passes the next check.",
+        "cells": {"answer_claude_serial": _CLAUDE_FLAG_ONLY_WITHOUT_CHOICE}, "fails": ["test_claude_serial"],
+        "says": {"test_claude_serial": "add the switch: tool_choice={'type': 'any', 'disable_parallel_tool_use': True}"}},
     "mistake_claude_top_level": {
         "why": "Sends disable_parallel_tool_use as a top-level field (extra_body) instead of inside tool_choice.",
         "cells": {"answer_claude_serial": _CLAUDE_TOP_LEVEL}, "fails": ["test_claude_serial"],
