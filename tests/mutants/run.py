@@ -79,6 +79,7 @@ class Outcome:
     hidden: str | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    first: dict[str, str] = field(default_factory=dict)   # test cell -> the message nbgrader would show first
 
     @property
     def visible_caught(self) -> bool:
@@ -203,6 +204,7 @@ class Lesson:
             visible, hidden = split_test(by_id[t].source)
             v = self._quiet(visible, ns, t)
             h = self._quiet(hidden, ns, t + ":hidden") if hidden.strip() else None
+            outcome.first[t] = v or h or ""
             outcome.visible = outcome.visible or (v and f"{t}: {v}")
             outcome.hidden = outcome.hidden or (h and f"{t}: {h}")
         outcome.seconds = time.perf_counter() - t0
@@ -218,7 +220,12 @@ class Lesson:
                              [c.grade_id for c in self.cells if c.kind == "test"], "solution")
 
     def corpus_mistake(self, name: str, spec: dict[str, Any]) -> Outcome:
-        return self.run_case(spec.get("why", ""), name, dict(spec["cells"]), list(spec["fails"]), "corpus")
+        out = self.run_case(spec.get("why", ""), name, dict(spec["cells"]), list(spec["fails"]), "corpus")
+        for test, phrase in (spec.get("says") or {}).items():
+            shown = out.first.get(test) or ""
+            if phrase.lower() not in shown.lower():
+                out.notes.append(f"says: {test}'s first message lacks {phrase!r}: {shown[:300]!r}")
+        return out
 
 
 def mutate(source: str, replace: list[tuple[str, str]], where: str) -> str:
