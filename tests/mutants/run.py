@@ -192,6 +192,14 @@ class Lesson:
 
     def _run_case(self, rule: str, name: str, replaced: dict[str, str], tests: list[str], kind: str) -> Outcome:
         t0 = time.perf_counter()
+        # A wrong answer may mutate a check module's constants (the caller's tool dicts, say): in a kernel that dies
+        # with the submission; here every check module the lesson imported is re-run in place before each case.
+        for mod in {id(m): m for m in self.base.values() if isinstance(m, ModuleType)
+                    and m.__name__.startswith("course.grading.")}.values():
+            importlib.reload(mod)
+        for mod in {sys.modules[v.__module__] for v in self.base.values()
+                    if callable(v) and getattr(v, "__module__", "").startswith("course.grading.")}:
+            importlib.reload(mod)
         ns = copy.copy(self.base)
         outcome = Outcome(self.lesson, rule, name, tuple(replaced), tuple(tests), kind)
         for c in self.cells:
