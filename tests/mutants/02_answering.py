@@ -76,8 +76,6 @@ MUTANTS = [
                   "        messages.extend(chat_tool_messages(message))\n"
                   "        return client.chat.completions.create(model=model, messages=messages, tools=tools)"
                   ".choices[0].message.content\n")]},
-    {"rule": "don't modify the caller's messages list: copy it first", "name": "mutates-caller-list",
-     "cell": "answer_chat_agent", "replace": [("    messages = list(messages)\n", "")]},
     {"rule": "append the assistant message before its tool results", "name": "assistant-not-appended",
      "cell": "answer_chat_agent", "replace": [("        messages.append(message)\n", "")]},
     {"rule": "send exactly model, messages, tools", "name": "extra-parameter",
@@ -106,4 +104,12 @@ MUTANTS = [
      "cell": "answer_claude_agent",
      "replace": [("client.messages.create(model=model, max_tokens=max_tokens,",
                   "client.messages.create(model=model, max_tokens=4096,")]},
+]
+
+# The prompt of Exercise 3 says "Don't modify the caller's messages list: copy it first", but the corpus keeps
+# the seed tutorial's style (no copy) as a correct variant (correct_choice_message_appended_no_copy), so the
+# hidden tests do not grade it. Listed for the lead to decide (grade the rule, or drop it from the prompt).
+PENDING_HIDDEN = [
+    {"rule": "don't modify the caller's messages list: copy it first", "name": "mutates-caller-list",
+     "cell": "answer_chat_agent", "replace": [("    messages = list(messages)\n", "")]},
 ]
