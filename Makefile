@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export PATH := $(abspath $(BIN)):$(PATH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lock lab lab-instructor test sandbox-deps browser-deps scenarios check-scenarios rules-table bench \
+.PHONY: help install lock lab lab-instructor test sandbox-deps browser-deps scenarios check-scenarios rules-table bench mutants \
         clean-venv vendor-openapi site
 
 help:  ## List the targets
@@ -84,6 +84,9 @@ scenarios: install  ## Re-author every scenario recording from course/authoring
 
 check-scenarios: install  ## Fail if a recording is out of date with its authoring module
 	$(BIN)/python -m course.authoring check
+
+mutants: install  ## Mutation table: per stated rule, a mutant of the solution and whether the visible check and the hidden tests catch it (MUTANTS_ARGS=--corpus adds the corpus mistakes)
+	COURSE_REPLAY_TIME_SCALE=0 $(BIN)/python tests/mutants/run.py $(MUTANTS_ARGS)
 
 rules-table: install  ## Rewrite README's table of emulated API refusals from course/protocol
 	$(BIN)/python -m course.protocol readme README.md

@@ -153,6 +153,9 @@ class ToolCall:
 QUIET_S: contextvars.ContextVar[float] = contextvars.ContextVar("quiet_s", default=0.02)
 SECOND_LOOK_QUIET_S = 0.25
 ASYNC_QUIET_SHARE = 0.25  # while only async calls were seen: coroutines start within one loop turn
+# The mutation run (tests/mutants/run.py) turns the second look off: its wrong answers fail deterministically, and a
+# second look can only turn a failure into a pass. Grading never changes it.
+SECOND_LOOK = True
 
 
 def _seal(call: Any) -> tuple[Any, ...]:
@@ -174,19 +177,32 @@ def second_look(check: Callable[..., Any]) -> Callable[..., Any]:
     The clock finishes a call once no call has started for ``quiet_s`` (20 ms) of real time.  On a loaded
     grader a worker thread could start its call later than that and look serial.  A wrong answer fails the
     second run the same way; only a submission whose first run failed pays for the second.
+
+    The second look may only *confirm* a failure or turn it into a pass: when the second run fails too, the
+    first run's message is the one raised (it was measured with the normal window, so it is the accurate one).
+    A check whose real-time parameters must outlast the window (a timeout) reads :func:`in_second_look`.
     """
     @functools.wraps(check)
     async def judged(*args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True  # noqa: F841 - IPython leaves this frame out of tracebacks
         try:
             return await check(*args, **kwargs)
-        except AssertionError:
+        except AssertionError as first:
+            if not SECOND_LOOK:
+                raise
             token = QUIET_S.set(SECOND_LOOK_QUIET_S)
             try:
                 return await check(*args, **kwargs)
+            except AssertionError:
+                raise first from None
             finally:
                 QUIET_S.reset(token)
     return judged
+
+
+def in_second_look() -> bool:
+    """True while :func:`second_look` re-runs a check with the wide quiescence window."""
+    return QUIET_S.get() >= SECOND_LOOK_QUIET_S
 
 
 class SimClock:

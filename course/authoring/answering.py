@@ -168,8 +168,9 @@ _claude("answer_claude_two_rounds",
          claude.calls(("get_exchange_rate", {"from_currency": "USD", "to_currency": "JPY"}),
                       ("get_stock_price", {"ticker": "NVDA"}),
                       preamble="Now the markets.", note="Round 2: TWO tool_use blocks.", latency_ms=900),
-         claude.reply("Tokyo 24°C sunny, Sydney 22°C windy. 1 USD = 149.5 JPY; NVDA is at $124.60.",
-                      note="end_turn after both rounds.", latency_ms=600)])
+         claude.reply("Tokyo 24°C sunny, Sydney 22°C windy.", " 1 USD = 149.5 JPY; NVDA is at $124.60.",
+                      note="end_turn after both rounds, the answer in TWO text blocks (content is a list of blocks; "
+                           "the split is authored, to test joining every text block).", latency_ms=600)])
 
 _claude("answer_claude_loop_error_hidden",
         "Claude loop, two rounds, the first with a failing call (ticker 'ZZZZ'), the second with one call.",
@@ -190,5 +191,6 @@ _claude("answer_claude_three_rounds_hidden",
          claude.calls(("get_stock_price", {"ticker": "AAPL"}), ("get_stock_price", {"ticker": "MSFT"}),
                       ("get_exchange_rate", {"from_currency": "EUR", "to_currency": "USD"}),
                       preamble="Now the quotes.", note="Round 2: THREE tool_use blocks.", latency_ms=900),
-         claude.reply("London is 15°C and overcast. AAPL $213.50, MSFT $415.80; 1 EUR = 1.09 USD.",
-                      note="end_turn.", latency_ms=500)])
+         claude.reply("London is 15°C and overcast.", " AAPL $213.50, MSFT $415.80; 1 EUR = 1.09 USD.",
+                      note="end_turn, the answer in TWO text blocks (authored split, to test joining every text "
+                           "block).", latency_ms=500)])

@@ -18,10 +18,10 @@ def calls(*calls: tuple[str, dict[str, Any]], preamble: str | None = None, **opt
     return turn
 
 
-def reply(text: str, **opts: Any) -> Turn:
-    """A final text answer (``stop_reason: end_turn``)."""
+def reply(text: str, *more: str, **opts: Any) -> Turn:
+    """A final text answer (``stop_reason: end_turn``): one text block per string."""
     def build(req: dict[str, Any], ids: Ids) -> dict[str, Any]:
-        return _message(req, ids, [{"type": "text", "text": text}], "end_turn", turn)
+        return _message(req, ids, [{"type": "text", "text": t} for t in (text, *more)], "end_turn", turn)
     turn = Turn(build, _stream, **opts)
     return turn
 

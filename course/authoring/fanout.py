@@ -73,5 +73,35 @@ def _claude_stock() -> Scenario:
         async_=True)
 
 
-for _sc in (_stock(), _five(), _claude_stock()):
+ROUNDS_Q = "Weather in Paris and London? Then the EUR to USD rate and the AAPL price."
+ROUNDS_ANSWER = "Paris is 19°C with light rain, London 15°C and overcast; 1 EUR buys $1.09 and AAPL trades at $213.50."
+THREE_Q = "Weather in Sydney; then MSFT and NVDA prices; then the USD to JPY rate."
+THREE_ANSWER = "Sydney is 22°C and windy. MSFT trades at $415.80, NVDA at $124.60, and 1 USD buys 149.5 JPY."
+
+
+def _rounds(name: str, question: str, rounds: list[list[tuple[str, dict]]], answer: str, note: str) -> Scenario:
+    tools = sorted({n for r in rounds for n, _ in r})
+    return Scenario(
+        name=name, provider="openai", note=note, sources=[TUTORIAL, OPENAI_DOCS, OPENAI_SDK],
+        turns=[*(chat.calls(*r, note=f"Round {i}: {len(r)} tool_call(s), run concurrently by the loop.", latency_ms=700)
+                 for i, r in enumerate(rounds, 1)),
+               chat.text(answer, note="Every round answered; the model answers in text.", latency_ms=600)],
+        drive=lambda c: drivers.achat_loop(c, model="gpt-4o-mini", messages=[{"role": "user", "content": question}],
+                                           tools=tools),
+        async_=True)
+
+
+_TWO = _rounds("fanout_two_rounds", ROUNDS_Q,
+               [[("get_weather", {"city": "Paris"}), ("get_weather", {"city": "London"})],
+                [("get_exchange_rate", {"from_currency": "EUR", "to_currency": "USD"}),
+                 ("get_stock_price", {"ticker": "AAPL"})]], ROUNDS_ANSWER,
+               "Two rounds of two tool_calls, then text: an async loop must go round again after the first round "
+               "(authored; the self-check of Exercise 5).")
+_THREE = _rounds("fanout_three_rounds_hidden", THREE_Q,
+                 [[("get_weather", {"city": "Sydney"})],
+                  [("get_stock_price", {"ticker": "MSFT"}), ("get_stock_price", {"ticker": "NVDA"})],
+                  [("get_exchange_rate", {"from_currency": "USD", "to_currency": "JPY"})]], THREE_ANSWER,
+                 "Three rounds of one, two and one tool_calls, then text (authored; the hidden test of Exercise 5).")
+
+for _sc in (_stock(), _five(), _claude_stock(), _TWO, _THREE):
     register(_sc)

@@ -114,7 +114,7 @@ register(Scenario(
     drive=_nested_400))
 
 
-def _own_search(name: str, searches: list[str], note: str) -> Scenario:
+def _own_search(name: str, searches: list[str], note: str, follow_up: str) -> Scenario:
     calls = [TASK, NOTE] + [("web_search", {"query": q}) for q in searches]
     return Scenario(
         name=name, provider="openai",
@@ -123,14 +123,18 @@ def _own_search(name: str, searches: list[str], note: str) -> Scenario:
         sources=[FORUM, SDK],
         turns=[responses.calls(*calls, note=f"{len(calls)} function_call items in ONE response, web_search among them.",
                                latency_ms=1500),
+               responses.calls(("web_search", {"query": follow_up}),
+                               note="A follow-up search after reading the first results: a second round (authored, "
+                                    "so that a loop must go round again).", latency_ms=1100),
                responses.text(ANSWER + " Search results were attached for the web part.",
-                              note="All outputs went back together; 2 round trips.", latency_ms=1200)],
+                              note="All outputs went back; 3 round trips.", latency_ms=1200)],
         drive=lambda client: h.run_responses(client, h._replace_hosted_search(h.request(name))))
 
 
-register(_own_search("hubspot_own_search", ["recent news about Acme"], "Exercise 3 (self-check)."))
+register(_own_search("hubspot_own_search", ["recent news about Acme"], "Exercise 3 (self-check).",
+                     "Acme renewal terms"))
 register(_own_search("hubspot_own_search_hidden", ["Globex SSO announcement", "Globex funding news"],
-                     "Exercise 3 (hidden test): two searches plus both HubSpot calls."))
+                     "Exercise 3 (hidden test): two searches plus both HubSpot calls.", "Globex SSO pricing"))
 
 register(Scenario(
     name="hubspot_keep_hosted", provider="openai",
@@ -159,6 +163,40 @@ register(Scenario(
                             note="A web_search_call and the final message: no function_call left, the loop ends.",
                             latency_ms=2200)],
     drive=_drive("hubspot_keep_hosted_hidden")))
+
+
+register(Scenario(
+    name="hubspot_keep_hosted_two_calls_hidden", provider="openai",
+    note="NOT the reported behaviour: authored for Exercise 4's hidden test, so that a loop answering only the first "
+         "function_call of a response fails. The first response holds a web_search_call and BOTH HubSpot "
+         "function_calls (the thread reports one per turn while a hosted tool is present); then the final message.",
+    sources=[FORUM, SDK],
+    turns=[responses.output(responses.web_search("Initech news"), responses.call(*TASK), responses.call(*NOTE),
+                            note="Not the reported behaviour (authored): a web_search_call, then TWO function_calls "
+                                 "in one response.", latency_ms=2600),
+           responses.text(ANSWER + " Initech was in the news for a new data centre.",
+                          note="Both outputs went back in one request; final message.", latency_ms=1200)],
+    drive=_drive("hubspot_keep_hosted_two_calls_hidden")))
+
+register(Scenario(
+    name="hubspot_tasks_only", provider="openai",
+    note=REPRO + "One HubSpot call is all the question needs (tasks only): one function_call, then the answer. "
+                 "Exercise 2's self-check: a single call is not 'serialised' (nothing could have come together).",
+    sources=[FORUM, SDK],
+    turns=[responses.calls(TASK, note="ONE function_call (tasks): the only call the question needs.", latency_ms=1400),
+           responses.text("Your tasks: 'Call Acme about renewal' (not started, due 2025-04-10) and 'Send Q2 proposal "
+                          "to Globex' (in progress, due 2025-04-12).", note="Final message.", latency_ms=1000)],
+    drive=_drive("hubspot_tasks_only")))
+
+register(Scenario(
+    name="hubspot_notes_only_hidden", provider="openai",
+    note=REPRO + "Notes only, with file_search in tools: one function_call, then the answer (Exercise 2's hidden "
+                 "test: one turn with calls is not serialised).",
+    sources=[FORUM, SDK],
+    turns=[responses.calls(NOTE, note="ONE function_call (notes): the only call the question needs.", latency_ms=1300),
+           responses.text("Your notes: Acme wants a 2-year term with budget approved; Globex asked for SSO in the "
+                          "proposal.", note="Final message.", latency_ms=1000)],
+    drive=_drive("hubspot_notes_only_hidden")))
 
 
 def _split(client: Any) -> None:

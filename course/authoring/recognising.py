@@ -148,3 +148,44 @@ register(Scenario(
         c, model="gpt-4o", tools=["get_weather"], stream=True,
         input="What's the temperature difference between San Francisco and San Jose?"),
 ))
+
+# The visible self-checks' interleaved streams: the tutorial's questions again (seeds.CHAT_Q, seeds.CLAUDE_Q), with
+# the fragments of different calls authored round-robin, so that "append to the latest call" fails the self-check
+# too and not only the grader.  Authored to test the course's defensive rule; neither provider documents this order.
+INTERLEAVED = ("Authored interleaved to test the course's defensive rule (key every fragment by its index); neither "
+               "provider documents whether fragments of different calls can interleave. Not a capture of a live API.")
+
+register(Scenario(
+    name="chat_weather_interleaved_stream", provider="openai", module=MODULE,
+    note="The tutorial's question streamed (include_usage), its three tool_calls' argument deltas authored interleaved "
+         "by index, then text. " + INTERLEAVED,
+    sources=[CHAT_STREAM_DOCS, citations.TUTORIAL, "openai/types/chat/chat_completion_chunk.py (ChoiceDeltaToolCall.index)"],
+    turns=[
+        chat.calls(("get_weather", {"city": "Tokyo"}), ("get_weather", {"city": "London"}),
+                   ("get_exchange_rate", {"from_currency": "USD", "to_currency": "JPY"}), interleave=True,
+                   note="Three tool_calls streamed round-robin: deltas of index 0, 1, 2 alternate (authored).",
+                   latency_ms=900),
+        chat.text("Tokyo is 24°C and sunny, London is 15°C and overcast, and 1 USD buys 149.5 JPY.",
+                  note="Text only: content deltas, no tool_calls.", latency_ms=700),
+    ],
+    drive=lambda c: drivers.chat_loop(
+        c, model="gpt-4o-mini", tools=["get_weather", "get_exchange_rate"], stream=True,
+        stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": "What's the weather in Tokyo and London, and what's the USD to JPY rate?"}]),
+))
+
+register(Scenario(
+    name="claude_weather_interleaved_stream", provider="anthropic", module=MODULE,
+    note="The tutorial's Claude question streamed: [text, tool_use, tool_use] with the two blocks' input_json_delta "
+         "events authored interleaved by index, then a text reply. " + INTERLEAVED,
+    sources=[CLAUDE_STREAM_DOCS, citations.TUTORIAL, "anthropic/types/raw_content_block_delta_event.py"],
+    turns=[
+        claude.calls(("get_weather", {"city": "Tokyo"}), ("get_weather", {"city": "London"}),
+                     preamble="I'll check both cities at once.", interleave=True,
+                     note="Text block 0, tool_use blocks 1 and 2; their fragments alternate (authored).", latency_ms=900),
+        claude.reply("Tokyo: 24°C and sunny. London: 15°C and overcast.", note="Text only.", latency_ms=700),
+    ],
+    drive=lambda c: drivers.claude_loop(
+        c, model="claude-haiku-4-5-20251001", tools=["get_weather"], stream=True,
+        messages=[{"role": "user", "content": "Weather in Tokyo and London?"}]),
+))

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from .. import evidence
 from .. import tools as toolbox
 from ..clients import openai_client
-from ..clock import HANG, Fail, SimClock, second_look
+from ..clock import HANG, SECOND_LOOK_QUIET_S, Fail, SimClock, in_second_look, second_look
 from ..recording import load
 from ..replay import session_of
 from ..wire import calls_in
@@ -209,7 +209,13 @@ async def check_safe(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[str,
                      timeout: float = 0.2, verbose: bool = True) -> None:
     """Exercise 2: ``await fn(calls, tools, timeout)``: failures and timeouts become error results, the rest survive."""
     calls = make_calls(*(pairs or SAFE_DEFAULT))
-    clock = _LAST["clock"] = make_clock()
+    hang_limit = None
+    if in_second_look():
+        # Calls finish one at a time, each after the wide quiet window: the timeout must outlast them all (or
+        # the official solution would time every call out), and the hang limit must outlast the timeout.
+        timeout = max(timeout, (len(calls) + 1) * SECOND_LOOK_QUIET_S)
+        hang_limit = 2 * timeout
+    clock = _LAST["clock"] = make_clock(**({"hang_limit_s": hang_limit} if hang_limit else {}))
     what = getattr(fn, "__name__", "your function")
     got, err = await _run(fn, calls, clock.async_tools(), timeout, what=what)
     if err is not None:
@@ -283,11 +289,31 @@ async def check_threads(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[s
               f"peak {clock.peak_concurrency}, event loop never blocked")
 
 
-AGENT_TOOLS = {"fanout_weather_stock": ["get_weather", "get_stock_price"], "fanout_five_cities": ["get_weather"]}
+AGENT_TOOLS = {"fanout_weather_stock": ["get_weather", "get_stock_price"], "fanout_five_cities": ["get_weather"],
+               "fanout_two_rounds": ["get_exchange_rate", "get_stock_price", "get_weather"],
+               "fanout_three_rounds_hidden": ["get_exchange_rate", "get_stock_price", "get_weather"]}
 AGENT_QUESTIONS = {
     "fanout_weather_stock": "What's the weather in Tokyo and what's the AAPL stock price?",
     "fanout_five_cities": "Compare the weather right now in Tokyo, London, Paris, New York and Sydney.",
+    "fanout_two_rounds": "Weather in Paris and London? Then the EUR to USD rate and the AAPL price.",
+    "fanout_three_rounds_hidden": "Weather in Sydney; then MSFT and NVDA prices; then the USD to JPY rate.",
 }
+
+
+def _rounds_timing(clock: SimClock, rounds: list[list[dict[str, Any]]], what: str) -> None:
+    """Several rounds: each round's calls concurrent, the rounds one after another (the next needs the results)."""
+    evidence.require(clock)
+    n = sum(len(r) for r in rounds)
+    assert len(clock.calls) == n, (
+        f"{what} made {len(clock.calls)} tool call(s) for {n} requested call(s) over {len(rounds)} rounds. Call each "
+        "tool exactly once per call id.")
+    widest = max(len(r) for r in rounds)
+    want = sum(max(clock.latency_of(c["name"], c["arguments"]) for c in r) for r in rounds)
+    if clock.peak_concurrency < widest or clock.elapsed != want:
+        raise AssertionError(
+            f"{what}: {clock.elapsed:.0f} ms of virtual time and peak concurrency {clock.peak_concurrency}; run each "
+            f"round's calls together (asyncio.gather) and a round takes its slowest call: {want:.0f} ms in all, "
+            f"peak {widest}. Reread section 9, step 3.")
 
 
 @graded
@@ -305,13 +331,18 @@ async def check_agent(fn: Callable[..., Any], scenario: str = "fanout_weather_st
         raise AssertionError(f"{what} raised {type(err).__name__}: {err}") from None
     bad = [e for e in log if e.kind != "played"]
     assert not bad, f"{what}: the replay answered {bad[0].kind}: {bad[0].message}"
+    rounds = [c for c in (calls_in(it.response.final_body) for it in rec.interactions) if c]
     assert session_of(client).finished, (
-        f"{what} stopped after {len(log)} of {len(rec.interactions)} model call(s). Keep looping until a reply has "
-        "no tool_calls.")
+        f"{what} stopped after {len(log)} of {len(rec.interactions)} model call(s), but this conversation has "
+        f"{len(rounds)} round(s) of tool calls. After answering a round, ask the model again, and keep looping until "
+        "a reply has no tool_calls (section 9, step 3: 'go round again').")
     final = rec.interactions[-1].response.final_body["choices"][0]["message"]["content"]
     assert got == final, f"{what} should return the final answer text {final!r}, got {got!r}."
-    calls = first_turn_calls(scenario)
-    _timing(clock, calls, what)
+    calls = [c for r in rounds for c in r]
+    if len(rounds) == 1:
+        _timing(clock, calls, what)
+    else:
+        _rounds_timing(clock, rounds, what)
     if verbose:
         print(f"ok: {len(log)} model calls replayed; {len(calls)} tools in {clock.elapsed:.0f} ms virtual, "
               f"peak {clock.peak_concurrency}")

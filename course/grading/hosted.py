@@ -117,6 +117,9 @@ OWN_SEARCH_HIDDEN_QUESTION = ("Before my Globex call: load my HubSpot tasks and 
                               "latest SSO announcement and for Globex's latest funding news.")
 KEEP_HOSTED_QUESTION = "Check my HubSpot tasks and notes, and look up recent news about Acme on the web."
 KEEP_HOSTED_HIDDEN_QUESTION = "Search the web for Globex and Acme news, then load my HubSpot tasks and notes."
+KEEP_HOSTED_TWO_QUESTION = "Look up Initech in the news, and load my HubSpot tasks and notes."
+TASKS_ONLY_QUESTION = "Load my HubSpot tasks."
+NOTES_ONLY_QUESTION = "Load my HubSpot notes."
 
 # The request each scenario was authored from (the demos, the exercises and the checks share them).
 REQUESTS: dict[str, dict[str, Any]] = {
@@ -130,6 +133,10 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "hubspot_own_search_hidden": seed_request(WEB_SEARCH_PREVIEW, question=OWN_SEARCH_HIDDEN_QUESTION),
     "hubspot_keep_hosted": seed_request(WEB_SEARCH_PREVIEW, question=KEEP_HOSTED_QUESTION, store=None),
     "hubspot_keep_hosted_hidden": seed_request(WEB_SEARCH_PREVIEW, question=KEEP_HOSTED_HIDDEN_QUESTION, store=None),
+    "hubspot_keep_hosted_two_calls_hidden": seed_request(WEB_SEARCH_PREVIEW, question=KEEP_HOSTED_TWO_QUESTION,
+                                                         store=None),
+    "hubspot_tasks_only": seed_request(WEB_SEARCH_PREVIEW, question=TASKS_ONLY_QUESTION),
+    "hubspot_notes_only_hidden": seed_request(FILE_SEARCH, question=NOTES_ONLY_QUESTION),
 }
 CHAT_REQUESTS = {"hubspot_chat": chat_request()}
 
@@ -313,6 +320,20 @@ def _first_problem_tool(tools: list[Any]) -> str | None:
     return None
 
 
+def _key_diff(want: dict[str, Any], got: Any) -> str:
+    """The keys that differ, first: ``'strict' (expected True, got False)``; missing and extra keys named."""
+    if not isinstance(got, dict):
+        return f"type (expected a dict, got {type(got).__name__})"
+    missing = object()
+    parts = []
+    for k in [*want, *(k for k in got if k not in want)]:
+        w, g = want.get(k, missing), got.get(k, missing)
+        if w != g:
+            parts.append(f"'{k}' (" + ("missing" if g is missing else "not expected" if w is missing else
+                                       f"expected {json.dumps(w)[:80]}, got {json.dumps(g)[:80]}") + ")")
+    return ", ".join(parts) or "key order only"
+
+
 @reports_unwritten
 def check_conversion(to_responses_tools: Callable[[list], list], validate_responses_tools: Callable[[list], list],
                      hidden: bool = False) -> None:
@@ -320,6 +341,13 @@ def check_conversion(to_responses_tools: Callable[[list], list], validate_respon
     cases = [([*CHAT_TOOLS], RESPONSES_TOOLS, "the seed's two HubSpot tools in Chat format"),
              ([WEB_SEARCH_PREVIEW, *CHAT_TOOLS], [WEB_SEARCH_PREVIEW, *RESPONSES_TOOLS],
               "the hosted web search plus the two Chat-format tools")]
+    if not hidden:  # every rule the grader checks, on other tools than the grader's
+        untyped = {k: v for k, v in NOTE_TOOL.items() if k not in ("type", "strict")}
+        cases += [
+            ([untyped], [{**NOTE_TOOL, "strict": False}], "a flat tool without 'type' (the first post's slip)"),
+            ([{"type": "function", "function": {**CHAT_TOOLS[1]["function"], "strict": True}}],
+             [{**NOTE_TOOL, "strict": True}], "a Chat tool that set strict: true"),
+        ]
     if hidden:
         first = [{**t, "type": "function", "strict": False} if "name" in t else t for t in FIRST_POST_TOOLS]
         cases += [
@@ -343,10 +371,11 @@ def check_conversion(to_responses_tools: Callable[[list], list], validate_respon
                 continue
             problem = _first_problem_tool([g])
             assert problem is None, f"For {what}: " + problem.replace("tools[0]", f"tools[{i}]")
-            assert g == w, (f"For {what}, tools[{i}] should be\n{json.dumps(w)[:400]}\nbut is\n{json.dumps(g)[:400]}\n"
+            assert g == w, (f"For {what}, tools[{i}] differs from the expected tool in "
+                            f"{_key_diff(w, g)}.\nExpected {json.dumps(w)[:300]}\nbut got  {json.dumps(g)[:300]}\n"
                             "Keep name, description and parameters as they were; take strict from the Chat tool when it "
-                            "sets it, else write strict: False (Chat's default). The SDK's FunctionToolParam marks "
-                            "'strict' as required.")
+                            "sets it, else write strict: False (Chat's default): the SDK's FunctionToolParam marks "
+                            "'strict' as required. Reread Exercise 1's first bullet.")
     # validation
     good = validate_responses_tools([WEB_SEARCH_PREVIEW, *RESPONSES_TOOLS])
     assert isinstance(good, list) and good == [], (
@@ -354,6 +383,15 @@ def check_conversion(to_responses_tools: Callable[[list], list], validate_respon
         f"tools), got {good!r:.300}")
     bad_cases = [([WEB_SEARCH_PREVIEW, *CHAT_TOOLS], 1, "Chat's nested format"),
                  (copy.deepcopy(FIRST_POST_TOOLS), 1, "a function tool without 'type'")]
+    if not hidden:  # the grader's rules on other tools
+        bad_cases += [([{k: v for k, v in TASK_TOOL.items() if k != "strict"}, NOTE_TOOL], 0,
+                       "a function tool without 'strict'"),
+                      ([WEB_SEARCH_PREVIEW, {"type": "file_search"}], 1, "a file_search tool without vector_store_ids")]
+        ok = validate_responses_tools([{k: v for k, v in TASK_TOOL.items() if k != "description"}, NOTE_TOOL])
+        assert isinstance(ok, list) and ok == [], (
+            "validate_responses_tools should accept a function tool without 'description' (tools[0] here): the SDK's "
+            "FunctionToolParam marks it optional (only name, parameters, strict and type are required); "
+            f"got {ok!r:.300}")
     if hidden:
         no_strict = {k: v for k, v in NOTE_TOOL.items() if k != "strict"}
         bad_cases += [([TASK_TOOL, no_strict], 1, "a function tool without 'strict'"),
@@ -421,6 +459,11 @@ def _replace_hosted_search(body: dict[str, Any]) -> dict[str, Any]:
 
 def trace_of(scenario: str) -> list[Any]:
     """Replay a scenario with the reference loop and return its trace (SDK Response objects)."""
+    if scenario not in REQUESTS and scenario not in CHAT_REQUESTS:  # another lesson's recording: its turns as sent
+        from openai.types.responses import Response
+
+        from ..recording import load
+        return [Response.model_validate(it.response.final_body) for it in load(scenario).interactions]
     body = request(scenario)
     if scenario.startswith("hubspot_own_search"):
         body = _replace_hosted_search(body)
@@ -430,9 +473,14 @@ def trace_of(scenario: str) -> list[Any]:
 @reports_unwritten
 def check_diagnose(diagnose: Callable[[list], dict], hidden: bool = False) -> None:
     """Exercise 2: ``diagnose(trace)`` -> calls_per_turn, round_trips, serialised, hosted_tool."""
-    scenarios = ["hubspot_responses_web_search", "hubspot_responses_no_hosted"]
+    # One trace per shape: serialised [1, 1, 0], parallel [2, 0], a single call [1, 0] (not serialised: nothing
+    # could have come together), and a mix [3, 1, 0] / [2, 1, 1, 0] (not serialised: one turn did ask for several).
+    # hubspot_own_search: [3, 1, 0] with a *function* named web_search (not hosted, not serialised).
+    scenarios = ["hubspot_responses_web_search", "hubspot_responses_no_hosted", "hubspot_tasks_only",
+                 "hubspot_own_search"]
     if hidden:
-        scenarios = ["hubspot_responses_file_search", "hubspot_keep_hosted", "hubspot_own_search"]
+        scenarios = ["hubspot_responses_file_search", "hubspot_keep_hosted", "hubspot_own_search_hidden",
+                     "hubspot_notes_only_hidden", "rec_responses_turns"]
     hints = {
         "calls_per_turn": ("count only the items whose type is 'function_call' in each response's output (not "
                            "output[0], not every item: web_search_call and message items are not your calls)"),

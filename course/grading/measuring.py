@@ -144,6 +144,24 @@ def wasted(trace: dict[str, Any], *, window: str = "next") -> set[str]:
     return out
 
 
+def _used_evidence(trace: dict[str, Any], ids: list[str], names: dict[str, str]) -> str:
+    """Why calls a learner counted as wasted are not: which of their result values the next turn holds."""
+    turns = trace["turns"]
+    parts = []
+    for i, turn in enumerate(turns):
+        ev = _evidence(turns[i + 1] if i + 1 < len(turns) else None)
+        for c in turn["calls"]:
+            if c["id"] in ids:
+                used = [v for v in result_values(c) if v in ev]
+                if used:
+                    parts.append(f"{names.get(c['id'], c['id'])} is used: its result value {used[0]!r} appears in "
+                                 f"turn {i + 2}'s text or call arguments")
+    if not parts:
+        return "You counted calls the next turn did use."
+    return ("Not wasted: " + "; ".join(parts[:3]) + ". A call is wasted only when none of "
+            "metrics.result_values(call) appears in the next turn.")
+
+
 def _wasted_raw_values(trace: dict[str, Any]) -> set[str]:
     """The mistake of looking for every value of the result, echoes of the call's own arguments included."""
     turns = trace["turns"]
@@ -341,6 +359,25 @@ def _trace(name: str, turns: list[dict[str, Any]]) -> dict[str, Any]:
     return {"name": name, "agent": "hidden", "mode": "on", "api": "chat", "end_to_end_ms": 0.0, "turns": turns}
 
 
+def visible_wasted_traces() -> list[dict[str, Any]]:
+    """Hand-made traces for the self-check (other values than the grader's): a result used two turns later only."""
+    fx = {"from_currency": "USD", "to_currency": "JPY", "rate": 149.5}
+    return [_trace("used_two_turns_later", [
+        _turn(0, "", [_call_dict("v1", "get_exchange_rate", {"from_currency": "USD", "to_currency": "JPY"}, fx),
+                      _call_dict("v2", "get_weather", {"city": "Tokyo"},
+                                 {"city": "Tokyo", "temperature": 24, "condition": "sunny"})]),
+        _turn(1, "Tokyo is sunny today.", [_call_dict("v3", "get_stock_price", {"ticker": "NVDA"},
+                                                      {"ticker": "NVDA", "price": 124.6, "currency": "USD"})]),
+        _turn(2, "NVDA is $124.60, about 18,627 yen at 149.5.", []),
+    ]), _trace("argument_echo_only", [
+        _turn(0, "", [_call_dict("w1", "get_weather", {"city": "London"},
+                                 {"city": "London", "temperature": 15, "condition": "overcast"}),
+                      _call_dict("w2", "get_weather", {"city": "Paris"},
+                                 {"city": "Paris", "temperature": 19, "condition": "light rain"})]),
+        _turn(1, "Paris is 19 degrees with light rain; London I could not check.", []),
+    ])]
+
+
 def hidden_wasted_traces() -> list[dict[str, Any]]:
     """Hand-made traces, each built to separate the right definition from one mistake."""
     cal = {"doctor_id": "dr-khan", "date": "2025-07-01", "free_slots": [{"slot_id": "slot-1100", "start": "11:00"}]}
@@ -407,7 +444,7 @@ def _ids(got: Any, what: str) -> set[str]:
 def check_wasted(wasted_calls: Callable[[dict[str, Any]], Any], wasted_rate: Callable[[list[dict[str, Any]]], Any],
                  *, hidden: bool = False) -> None:
     """``wasted_calls`` per trace and ``wasted_rate`` over a set, with named mistakes."""
-    traces = hidden_wasted_traces() if hidden else lesson_traces("booking")
+    traces = hidden_wasted_traces() if hidden else lesson_traces("booking") + visible_wasted_traces()
     for tr in traces:
         got = _ids(_call(wasted_calls, copy.deepcopy(tr), what=f"wasted_calls on {tr['name']}"), "wasted_calls")
         want = wasted(tr)
@@ -433,11 +470,18 @@ def check_wasted(wasted_calls: Callable[[dict[str, Any]], Any], wasted_rate: Cal
         elif got < want:
             msg += (" Some calls with no evidence of use were not counted. A failed call (an error result) or an "
                     "empty result is wasted too when nothing from it appears in the next turn.")
+        if got - want:
+            msg += " " + _used_evidence(tr, sorted(got - want), names)
+        msg += " Reread section 5 (the wasted-call rate) for the definition."
         raise AssertionError(msg)
-    sets = ([hidden_wasted_traces(), hidden_wasted_traces()[1:], hidden_wasted_traces()[4:]] if hidden
-            else [lesson_traces("booking", "on"), lesson_traces("booking", "off"), lesson_traces("lookup", "on")])
+    no_calls = [{**t, "turns": [{**x, "calls": []} for x in t["turns"]]} for t in lesson_traces("lookup", "off")[:1]]
+    sets = ([hidden_wasted_traces(), hidden_wasted_traces()[1:], hidden_wasted_traces()[4:], []] if hidden
+            else [lesson_traces("booking", "on"), lesson_traces("booking", "off"), lesson_traces("lookup", "on"),
+                  no_calls])
     for ts in sets:
-        got = _call(wasted_rate, copy.deepcopy(ts), what="wasted_rate")
+        got = _call(wasted_rate, copy.deepcopy(ts), what=f"wasted_rate over {len(ts)} trace(s)",
+                    hint="With no tool calls at all (no traces, or turns without calls) the rate is 0.0, not a "
+                         "division by zero: Exercise 3 says so")
         want = rate(ts)
         if _close(got, want):
             print(f"ok  wasted_rate over {len(ts)} traces = {want:.3f}")
@@ -462,6 +506,16 @@ def _m(p50: float, p95: float, cost_: float, w: float) -> dict[str, float]:
 VISIBLE_RECOMMEND = [
     ("everything passes", _m(1200, 3100, 0.0040, 0.003), _m(2100, 4800, 0.0042, 0.0), BLOG_THRESHOLDS),
     ("p95 over budget", _m(1300, 4700, 0.0040, 0.0), _m(2000, 6100, 0.0041, 0.0), BLOG_THRESHOLDS),
+    ("exactly on the p50 budget (<= passes)", _m(1400, 3000, 0.0030, 0.0), _m(1900, 4200, 0.0030, 0.0),
+     BLOG_THRESHOLDS),
+    ("only the wasted-call rate fails (2%)", _m(1000, 3000, 0.0030, 0.02), _m(1500, 3800, 0.0030, 0.0),
+     BLOG_THRESHOLDS),
+    ("only cost fails: +10% over the baseline", _m(900, 2400, 0.0033, 0.0), _m(1400, 3300, 0.0030, 0.0),
+     BLOG_THRESHOLDS),
+    ("p50 and the wasted-call rate fail", _m(1600, 3500, 0.0030, 0.05), _m(2000, 4200, 0.0030, 0.0),
+     BLOG_THRESHOLDS),
+    ("other thresholds: a 3 s p50 budget", _m(2800, 3900, 0.0040, 0.0), _m(3500, 5000, 0.0040, 0.0),
+     {"p50_ms": 3000, "p95_ms": 5000, "max_cost_increase": 0.10, "wasted_rate": 0.02}),
 ]
 HIDDEN_RECOMMEND = [
     ("only the wasted-call rate fails (the blog's 0.3% -> 7.1%)", _m(1100, 3200, 0.0050, 0.071),

@@ -12,6 +12,7 @@ any object with those three attributes (a dataclass, a namedtuple) is accepted t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
@@ -151,6 +152,13 @@ def compare(got_raw: Any, body: Mapping[str, Any], where: str, streamed: bool = 
             "and Anthropic content holds text blocks beside the calls; filter on the type. "
             + ("In a stream, count each index once (Chat sends several deltas per call)." if streamed else ""))
     by_id = {c["id"]: c for c in got}
+    if [c["id"] for c in got] != [e["id"] for e in expected] and set(by_id) == {e["id"] for e in expected}:
+        raise AssertionError(
+            head + f"Every call is there, but in another order: expected ids {[e['id'] for e in expected]}, you "
+            f"returned {[c['id'] for c in got]}. Return the calls in the order the response holds them "
+            + ("(sorted by index: the order of the first fragments is not promised). " if streamed else
+               "(the order of tool_calls / output / content). ")
+            + "Code that pairs calls with results by position depends on it; reread the exercise's prompt.")
     for exp in expected:
         mine = by_id.get(exp["id"])
         if mine is None:
@@ -172,7 +180,25 @@ def compare(got_raw: Any, body: Mapping[str, Any], where: str, streamed: bool = 
                                  f"you have {dict(mine['arguments'])}.{hint}")
 
 
-def _explain(e: Exception, where: str, streamed: bool) -> AssertionError:
+_NO_ATTRIBUTE = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
+
+
+def _missing_attribute(e: AttributeError) -> str:
+    m = _NO_ATTRIBUTE.search(str(e))
+    return getattr(e, "name", None) or (m.group(2) if m else "?")
+
+
+def _on_the_response(e: AttributeError, arg: Any) -> bool:
+    """The AttributeError was raised reading the response object itself (not one of its items or blocks)."""
+    if arg is None or isinstance(arg, (list, tuple)) or hasattr(arg, "__next__"):
+        return False
+    if getattr(e, "obj", None) is arg:
+        return True
+    m = _NO_ATTRIBUTE.search(str(e))
+    return bool(m) and m.group(1) == type(arg).__name__
+
+
+def _explain(e: Exception, where: str, streamed: bool, arg: Any = None) -> AssertionError:
     msg = f"{type(e).__name__}: {e}"
     hint = ""
     if isinstance(e, TypeError) and "NoneType" in str(e):
@@ -180,10 +206,15 @@ def _explain(e: Exception, where: str, streamed: bool) -> AssertionError:
                 "`for tc in message.tool_calls or []:` and return [].")
     elif isinstance(e, TypeError) and "must be str, bytes or bytearray" in str(e):
         hint = "Anthropic's tool_use input is already a dict: only Chat and Responses arguments need json.loads."
+    elif isinstance(e, AttributeError) and _on_the_response(e, arg):
+        hint = (f"{type(arg).__name__} itself has no {_missing_attribute(e)!r}: each API's response has its own "
+                "shape, so tell them apart before reading from one. An Anthropic Message has no .object (it has "
+                "type == 'message'): use getattr(response, 'object', None), or isinstance with ChatCompletion, "
+                "Response and Message. Reread Exercise 1's prompt and section 4 (the side-by-side table).")
     elif isinstance(e, AttributeError):
         hint = ("Not every item is a tool call: Responses output also holds message/reasoning/web_search_call "
                 "items, Anthropic content holds text blocks (often first), and a Chat delta may carry no "
-                "tool_calls. Check the type before reading .name/.input/.arguments.")
+                "tool_calls. Check the type before reading .name/.input/.arguments (sections 2 and 3).")
     elif isinstance(e, IndexError):
         hint = ("You indexed an empty list: a turn can have no calls (and a Chat stream with include_usage ends "
                 "with a chunk whose choices is []). Never assume [0] exists.")
@@ -208,7 +239,7 @@ def _run(fn: Callable[[Any], Any], arg: Any, where: str, streamed: bool) -> Any:
     except NotImplementedError as e:
         raise unwritten_error(e) from None
     except Exception as e:  # noqa: BLE001 - turned into a teaching message
-        raise _explain(e, where, streamed) from None
+        raise _explain(e, where, streamed, arg) from None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -238,13 +269,28 @@ def check_stream(fn: Callable[[Any], Any], *scenarios: str) -> None:
             print(f"ok  {name} turn {n}: {len(calls_in(body))} call(s) assembled — {describe(body)}")
 
 
+def sdk_dumped(body: dict[str, Any]) -> dict[str, Any]:
+    """A Chat body as the SDK's ``model_dump()`` writes it: every optional field present, so a text-only message
+    carries ``"tool_calls": null`` (the way traces saved from SDK objects hold it)."""
+    from openai.types.chat import ChatCompletion
+    return json.loads(ChatCompletion.model_validate(body).model_dump_json())
+
+
+def _traces(scenarios: Iterable[str]) -> Iterable[tuple[str, list[dict[str, Any]], str]]:
+    """Each scenario's trace as recorded; a Chat trace a second time as SDK-dumped (text turns' tool_calls null)."""
+    for name in scenarios:
+        trace = load_trace(name)
+        yield name, trace, ""
+        if trace and all("choices" in b for b in trace):
+            yield name, [sdk_dumped(b) for b in trace], " saved with model_dump() (a text turn's tool_calls is null)"
+
+
 @graded
 def check_counts(fn: Callable[[Any], Any], *scenarios: str) -> None:
     """Exercise 4: ``fn(trace)`` returns the number of tool calls on each turn."""
-    for name in scenarios:
-        trace = load_trace(name)
+    for name, trace, how in _traces(scenarios):
         expected = [len(calls_in(b)) for b in trace]
-        where = f"Scenario '{name}' ({len(trace)} turns):"
+        where = f"Scenario '{name}'{how} ({len(trace)} turns):"
         got = _run(fn, [json.loads(json.dumps(b)) for b in trace], where, False)
         if got is None:
             raise AssertionError(f"{where} your function returned None; return a list with one count per turn.")

@@ -381,6 +381,31 @@ def calls_per_turn(trace):
     return counts
 '''
 
+_EXTRACT_PLAIN_OBJECT = '''
+def extract_calls(response):
+    if response.object == "chat.completion":
+        return [{"id": tc.id, "name": tc.function.name, "arguments": json.loads(tc.function.arguments)}
+                for tc in response.choices[0].message.tool_calls or []]
+    if response.object == "response":
+        return [{"id": item.call_id, "name": item.name, "arguments": json.loads(item.arguments)}
+                for item in response.output if item.type == "function_call"]
+    return [{"id": block.id, "name": block.name, "arguments": block.input}
+            for block in response.content if block.type == "tool_use"]
+'''
+
+_COUNT_NULL_CRASH = '''
+def calls_per_turn(trace):
+    counts = []
+    for body in trace:
+        if "choices" in body:
+            counts.append(len(body["choices"][0]["message"].get("tool_calls", [])))
+        elif "output" in body:
+            counts.append(sum(1 for item in body["output"] if item["type"] == "function_call"))
+        else:
+            counts.append(sum(1 for block in body["content"] if block["type"] == "tool_use"))
+    return counts
+'''
+
 VARIANTS = {
     # ---- correct styles: every test cell scores full
     "extract_dicts_match": {
@@ -423,6 +448,10 @@ VARIANTS = {
         "why": "Iterates message.tool_calls without `or []`: crashes on a text-only turn (tool_calls is None).",
         "cells": {"extract_calls": _extract(_CHAT_NONE_CRASH, _RESP_OK, _CLAUDE_OK)},
         "fails": ["test_extract_calls"], "says": {"test_extract_calls": "tool_calls is None"}},
+    "mistake_plain_response_object": {
+        "why": "Reads response.object on every response: an Anthropic Message has no such attribute.",
+        "cells": {"extract_calls": _EXTRACT_PLAIN_OBJECT},
+        "fails": ["test_extract_calls"], "says": {"test_extract_calls": "getattr(response, 'object', None)"}},
     "mistake_chat_arguments_string": {
         "why": "Returns Chat's function.arguments without json.loads.",
         "cells": {"extract_calls": _extract(_CHAT_NO_LOADS, _RESP_OK, _CLAUDE_OK)},
@@ -456,8 +485,8 @@ VARIANTS = {
         "cells": {"assemble_chat_stream": _CHAT_STREAM_CONCAT},
         "fails": ["test_assemble_chat_stream"], "says": {"test_assemble_chat_stream": "one buffer per index"}},
     "mistake_chat_stream_current_call": {
-        "why": "Appends fragments to the newest call instead of keying by index: passes the visible "
-               "(sequential) stream, fails the hidden interleaved one.",
+        "why": "Appends fragments to the newest call instead of keying by index: passes the sequential stream, "
+               "fails the interleaved ones (the self-check's and the grader's).",
         "cells": {"assemble_chat_stream": _CHAT_STREAM_CURRENT},
         "fails": ["test_assemble_chat_stream"], "says": {"test_assemble_chat_stream": "interleaved"}},
     "mistake_chat_stream_usage_chunk": {
@@ -473,8 +502,8 @@ VARIANTS = {
         "cells": {"assemble_claude_stream": _CLAUDE_STREAM_CONCAT},
         "fails": ["test_assemble_claude_stream"], "says": {"test_assemble_claude_stream": "one buffer per index"}},
     "mistake_claude_stream_current_block": {
-        "why": "Appends partial_json to the newest tool_use block instead of the event's index: fails only on "
-               "the hidden interleaved stream.",
+        "why": "Appends partial_json to the newest tool_use block instead of the event's index: fails on the "
+               "interleaved streams (the self-check's and the grader's).",
         "cells": {"assemble_claude_stream": _CLAUDE_STREAM_CURRENT},
         "fails": ["test_assemble_claude_stream"], "says": {"test_assemble_claude_stream": "interleaved"}},
     "mistake_claude_stream_first_tool_use": {
@@ -493,6 +522,10 @@ VARIANTS = {
         "why": "Reads message['tool_calls'] on a text-only turn, where the key is absent.",
         "cells": {"calls_per_turn": _COUNT_KEYERROR},
         "fails": ["test_calls_per_turn"], "says": {"test_calls_per_turn": "KeyError"}},
+    "mistake_count_tool_calls_null": {
+        "why": ".get('tool_calls', []) is None when the key is present as null (a trace saved with model_dump()).",
+        "cells": {"calls_per_turn": _COUNT_NULL_CRASH},
+        "fails": ["test_calls_per_turn"], "says": {"test_calls_per_turn": "tool_calls is null"}},
     "mistake_count_turns_not_calls": {
         "why": "Counts 1 per turn that has calls, instead of the number of calls.",
         "cells": {"calls_per_turn": _COUNT_TURNS_NOT_CALLS},

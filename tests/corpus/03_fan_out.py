@@ -125,7 +125,9 @@ async def run_calls(calls, tools):
 async def run_calls_safely(calls, tools, timeout=5.0):
     results = await asyncio.gather(*(asyncio.wait_for(tools[c["name"]](**c["arguments"]), timeout) for c in calls))
     return {c["id"]: r for c, r in zip(calls, results)}
-'''}, "fails": ["test_run_calls_safely"]},
+'''}, "fails": ["test_run_calls_safely"],
+        # the first run's accurate message survives the second look (which once replaced it with "Missing: ...")
+        "says": {"test_run_calls_safely": "One failing call must not sink the others"}},
     "no-timeout": {
         "why": "catches exceptions but never times out the hanging call",
         "cells": {"run_calls_safely": '''
@@ -137,7 +139,7 @@ async def run_calls_safely(calls, tools, timeout=5.0):
             return {"error": str(e)}
     results = await asyncio.gather(*(one(c) for c in calls))
     return {c["id"]: r for c, r in zip(calls, results)}
-'''}, "fails": ["test_run_calls_safely"]},
+'''}, "fails": ["test_run_calls_safely"], "says": {"test_run_calls_safely": "was never cancelled"}},
     "cap-ignored": {
         "why": "a new semaphore per call limits nothing",
         "cells": {"run_calls_capped": '''
@@ -184,4 +186,21 @@ async def fan_out_agent(client, question, tools):
             result = await tools[tc.function.name](**json.loads(tc.function.arguments))
             messages.append({"role": "tool", "tool_call_id": tc.id, "content": json.dumps(result)})
 '''}, "fails": ["test_fan_out_agent"]},
+    "agent-one-round": {
+        "why": "answers the first round of calls, then returns the next reply's text without looking for more calls",
+        "cells": {"fan_out_agent": '''
+async def fan_out_agent(client, question, tools):
+    messages = [{"role": "user", "content": question}]
+    specs = [chat_tool(n) for n in tools]
+    completion = await client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=specs)
+    msg = completion.choices[0].message
+    if msg.tool_calls:
+        messages.append(msg)
+        calls = [(tc.id, tools[tc.function.name](**json.loads(tc.function.arguments))) for tc in msg.tool_calls]
+        results = await asyncio.gather(*(aw for _, aw in calls))
+        messages += [{"role": "tool", "tool_call_id": i, "content": json.dumps(r)} for (i, _), r in zip(calls, results)]
+        completion = await client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=specs)
+        msg = completion.choices[0].message
+    return msg.content
+'''}, "fails": ["test_fan_out_agent"], "says": {"test_fan_out_agent": "go round again"}},
 }

@@ -135,6 +135,11 @@ def to_responses_tools(tools):
     return out
 ''' + _VALIDATE_OK
 
+_CONVERT_STRICT_ALWAYS_FALSE = _CONVERT_NO_STRICT.replace(
+    '"parameters": fn.get("parameters", {})})', '"parameters": fn.get("parameters", {}), "strict": False})').replace(
+    'out.append({"type": "function", **tool})', 'out.append({"type": "function", "strict": False, **tool})')
+assert _CONVERT_STRICT_ALWAYS_FALSE != _CONVERT_NO_STRICT
+
 _CONVERT_HOSTED_AS_FUNCTION = '''
 def to_responses_tools(tools):
     out = []
@@ -524,6 +529,10 @@ VARIANTS = {
     "mistake_strict_dropped": {
         "why": "Flattens the tool but drops 'strict' (FunctionToolParam requires it).",
         "cells": {"to_responses_tools": _CONVERT_NO_STRICT}, "fails": [T1], "says": {T1: "'strict'"}},
+    "mistake_strict_always_false": {
+        "why": "Writes strict: False even when the Chat tool set strict: true; the diff names 'strict' first.",
+        "cells": {"to_responses_tools": _CONVERT_STRICT_ALWAYS_FALSE}, "fails": [T1],
+        "says": {T1: "differs from the expected tool in 'strict' (expected true, got false)"}},
     "mistake_hosted_tool_made_a_function": {
         "why": "Treats {'type': 'web_search_preview'} as a function tool.",
         "cells": {"to_responses_tools": _CONVERT_HOSTED_AS_FUNCTION}, "fails": [T1],

@@ -447,7 +447,7 @@ _VARIANTS = [
     _v("wasted: json.dumps of arguments, explicit loops", "ex_wasted", W_JSON_ARGS, "pass"),
     _v("wasted: every later turn", "ex_wasted", W_LATER_TURNS, "fail", "NEXT model turn"),
     _v("wasted: every turn", "ex_wasted", W_ALL_TURNS, "fail", "NEXT model turn"),
-    _v("wasted: next turn's text only", "ex_wasted", W_TEXT_ONLY, "fail", "next turn's text"),
+    _v("wasted: next turn's text only", "ex_wasted", W_TEXT_ONLY, "fail", "is used: its result value"),
     _v("wasted: raw result values, echoes included", "ex_wasted", W_RAW_VALUES, "fail", "echoes"),
     _v("wasted: error results skipped", "ex_wasted", W_SKIP_ERRORS, "fail", "A failed call"),
     _v("wasted: mean of per-trace rates", "ex_wasted", W_MEAN_OF_RATES, "fail", "mean of each trace's rate"),
