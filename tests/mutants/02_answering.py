@@ -106,10 +106,6 @@ MUTANTS = [
                   "client.messages.create(model=model, max_tokens=4096,")]},
 ]
 
-# The prompt of Exercise 3 says "Don't modify the caller's messages list: copy it first", but the corpus keeps
-# the seed tutorial's style (no copy) as a correct variant (correct_choice_message_appended_no_copy), so the
-# hidden tests do not grade it. Listed for the lead to decide (grade the rule, or drop it from the prompt).
-PENDING_HIDDEN = [
-    {"rule": "don't modify the caller's messages list: copy it first", "name": "mutates-caller-list",
-     "cell": "answer_chat_agent", "replace": [("    messages = list(messages)\n", "")]},
-]
+# Exercise 3 used to say "don't modify the caller's messages list"; the seed tutorial's loop appends to it and
+# the corpus keeps that style as correct, so the prompt now says either is fine and there is no rule to mutate.
+PENDING_HIDDEN: list[dict] = []
