@@ -41,10 +41,16 @@ VISIBLE_EXCEPTIONS: dict[str, dict[str, str]] = {
         "first-call-only": "the keep-hosted self-check shows the reported behaviour, one function_call per response; "
                            "only the grader's authored trace (labelled not the reported behaviour) has two.",
     },
+    "07-field-guide": {
+        "mistake_async_as_completed_wrong_ids": "in the self-check's turn the calls finish in the order they were "
+                                                "asked for, so pairing results by finishing order happens to fit; "
+                                                "the grader's turn finishes them in another order.",
+    },
 }
 # The phrase in each master's markdown that documents its exception for the learner.
 MASTER_PHRASE = {"01-recognising": "output[1:]", "02-answering": "no tool fails",
-                 "05-hosted-tools": "not the reported behaviour"}
+                 "05-hosted-tools": "not the reported behaviour",
+                 "07-field-guide": "in the order they were asked for"}
 
 
 @pytest.fixture(scope="module")
