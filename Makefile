@@ -76,8 +76,10 @@ sandbox-deps:  ## bubblewrap for sandboxed grading (installed with apt-get when 
 	    echo "(macOS: run the tests in a Linux container or on the course's Linux JupyterHub server)"; exit 2; \
 	  fi; }
 
+# Two pytest workers (pytest-xdist; each test file whole on one of them): TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: install sandbox-deps browser-deps  ## Run every test (offline; fails loudly if anything touches the network)
-	COURSE_REPLAY_TIME_SCALE=0 COURSE_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -q
+	COURSE_REPLAY_TIME_SCALE=0 COURSE_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 scenarios: install  ## Re-author every scenario recording from course/authoring
 	$(BIN)/python -m course.authoring build
