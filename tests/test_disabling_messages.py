@@ -134,3 +134,58 @@ def test_claude_without_a_prompt_sentence_gets_no_prompt_paragraph() -> None:
     text = _message(lambda: check.check_claude_serial(claude_prompt_only))
     assert "adds an instruction to the prompt (system: 'Use exactly one tool per turn" in text
     assert PROMPT_PARAGRAPH in text
+
+
+# --- Exercise 4 ---------------------------------------------------------------------------------------------
+
+def _solution_guesses(turns):
+    from course.policy import DEPENDENT_ARGUMENTS
+
+    def values(obj):
+        if isinstance(obj, dict):
+            return {v for item in obj.values() for v in values(item)}
+        if isinstance(obj, list):
+            return {v for item in obj for v in values(item)}
+        return {obj}
+    supplied, out = set(), []
+    for turn in turns:
+        out += [(c["id"], a, c["arguments"][a]) for c in turn for a in DEPENDENT_ARGUMENTS.get(c["name"], ())
+                if c["arguments"][a] not in supplied]
+        for c in turn:
+            supplied |= values(c["result"])
+    return out
+
+
+def test_a_value_found_only_deep_in_a_result_is_pointed_to_where_it_sits() -> None:
+    def top_level_only(turns):
+        flat = [[{**c, "result": {k: v for k, v in c["result"].items() if not isinstance(v, (list, dict))}}
+                 for c in t] for t in turns]
+        return _solution_guesses(flat)
+    for cases in (check.VISIBLE_GUESS, check.HIDDEN_GUESS):
+        text = _message(lambda: check.check_guess_detector(top_level_only, cases))
+        assert "false alarm on book_appointment's slot_id=" in text, text
+        assert "get_doctor_calendar's result, at free_slots[" in text and "at any depth" in text
+        assert "Reread section 6" in text
+
+
+def test_a_flag_without_its_value_or_with_another_value_is_named() -> None:
+    for cases in (check.VISIBLE_GUESS, check.HIDDEN_GUESS):
+        text = _message(lambda: check.check_guess_detector(lambda t: [f[:2] for f in _solution_guesses(t)], cases))
+        assert "has no value" in text and "(call_id, argument_name, value)" in text, text
+        text = _message(lambda: check.check_guess_detector(
+            lambda t: [(cid, arg, "slot-1500") for cid, arg, _ in _solution_guesses(t)], cases))
+        assert "reports the value 'slot-1500', but call" in text and "Report the value the model wrote" in text, text
+    check.check_guess_detector(_solution_guesses)
+    check.check_guess_detector(_solution_guesses, check.HIDDEN_GUESS)
+
+
+def test_the_self_checks_use_other_data_than_the_hidden_tests_and_reach_each_rule() -> None:
+    """Parity (issue 13): a request with a tool_choice type to keep, two writes, a failing call, a lucky guess."""
+    import inspect
+    assert not set(check.VISIBLE_GUESS) & set(check.HIDDEN_GUESS)
+    assert not set(check.VISIBLE_POLICY) & set(check.HIDDEN_POLICY)
+    visible = inspect.signature(check.check_claude_serial).parameters["scenarios"].default
+    assert "claude_booking_any_serial" not in visible
+    assert any((check._base_request(s).get("tool_choice") or {}).get("type") == "any" for s in visible)
+    writes = [[c for c in check.POLICY_CASES[k] if c["name"] in check.MUTATING] for k in check.VISIBLE_POLICY]
+    assert any(len(w) > 1 for w in writes)

@@ -108,19 +108,12 @@ def test_corpus_mistakes_fail_the_hidden_tests_with_their_message(lesson: str, o
 
 
 def test_pending_mutants_are_still_missed(outcomes) -> None:
-    """A pending mutant (lesson 4, reported) the hidden tests now fail belongs in MUTANTS: move it there."""
+    """A pending mutant (a known, reported miss) the hidden tests now fail belongs in MUTANTS: move it there."""
     caught = [o.name for os_ in outcomes.values() for o in os_ if o.kind == "pending" and o.hidden_caught]
     assert not caught, f"now killed, move them from PENDING_HIDDEN to MUTANTS: {caught}"
 
 
-# Lesson 4's self-checks and messages are being reworked in another change (issue 13 item 3); its listing is kept
-# and the test must flip to passing (strict) once that lands, when this mark goes.
-PARITY_PENDING = {"04-disabling"}
-
-
-@pytest.mark.parametrize("lesson", [pytest.param(x, marks=pytest.mark.xfail(
-    strict=True, reason="lesson 4's self-checks are reworked in another change")) if x in PARITY_PENDING else x
-    for x in LESSONS])
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_parity_the_visible_check_catches_what_the_grader_grades(lesson: str, outcomes) -> None:
     """Listing per mutant and corpus mistake: caught by the self-check or not; at most one documented exception."""
     cases = [o for o in outcomes[lesson] if o.kind in ("mutant", "corpus")]

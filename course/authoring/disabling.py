@@ -5,7 +5,8 @@ The CallSphere blog post (``citations.BLOG``) reports the failure: with parallel
 the calendar.  The ``*_parallel`` scenarios reproduce that shape; the ``*_serial`` ones are the same request
 sent with parallelism disabled (``parallel_tool_calls=False`` / ``disable_parallel_tool_use``), where the model
 asks for one tool per turn.  The ``*_weather_serial`` and ``claude_booking_any_serial`` scenarios are used only
-by the hidden tests (other messages, another ``tool_choice`` type).
+by the hidden tests (other messages, another ``tool_choice`` type); ``claude_stock_any_serial`` gives Exercise 2's
+self-check its own request with ``tool_choice`` type ``any``.
 """
 
 from __future__ import annotations
@@ -177,6 +178,32 @@ register(Scenario(
     ],
     drive=lambda c: guarded_chat_loop(c, model=GPT, messages=_chat_msgs(BOOKING_ASK), tools=BOOKING_TOOLS),
     match={"tool_output": "any"},
+))
+
+
+# ----------------------------------------------------------------------------------------- visible-check scenarios
+
+SDK_ANTHROPIC_ANY = ("authored with anthropic 2.12; source: anthropic/types/tool_choice_any_param.py "
+                     "(type 'any' with disable_parallel_tool_use: exactly one tool use)")
+STOCK_ASK = "What is NVDA trading at right now, in euros?"
+
+
+def _one_stock_any_request(c: Any) -> Any:
+    return c.messages.create(model=CLAUDE, max_tokens=1024, messages=_chat_msgs(STOCK_ASK),
+                             tools=drivers.tool_specs("anthropic", ["get_stock_price", "get_exchange_rate"]),
+                             tool_choice={"type": "any", "disable_parallel_tool_use": True})
+
+
+register(Scenario(
+    name="claude_stock_any_serial", provider="anthropic",
+    note=("Exercise 2's self-check: one request whose tool_choice was already {'type': 'any'} (a tool call is "
+          "required); disabling parallel use keeps type 'any' and adds disable_parallel_tool_use, so the model "
+          "asks for the stock price alone, not the price and the USD->EUR rate together."),
+    sources=[CLAUDE_DOC, SDK_ANTHROPIC_ANY],
+    turns=[claude.calls(("get_stock_price", {"ticker": "NVDA"}),
+                        note="Exactly one tool_use, as tool_choice any + disable_parallel_tool_use asks.",
+                        latency_ms=800)],
+    drive=_one_stock_any_request,
 ))
 
 

@@ -236,7 +236,8 @@ def check_openai_serial(chat_fn: Callable[..., Any], responses_fn: Callable[...,
 
 
 @graded
-def check_claude_serial(fn: Callable[..., Any], scenarios: Iterable[str] = ("claude_booking_serial",)) -> None:
+def check_claude_serial(fn: Callable[..., Any],
+                        scenarios: Iterable[str] = ("claude_booking_serial", "claude_stock_any_serial")) -> None:
     """Every request must carry tool_choice with disable_parallel_tool_use=True and keep the tool_choice type."""
     for name in scenarios:
         client, request = anthropic_client(name), _base_request(name)
@@ -305,6 +306,10 @@ POLICY_CASES: dict[str, list[dict[str, Any]]] = {
     # visible: the blog's turn, with real values
     "booking_turn": [_c(1, "get_doctor_calendar", **_CAL), _c(2, "get_user_payment_method", user_id="user-42"),
                      _c(3, "book_appointment", slot_id="slot-1500", user_id="user-42", payment_method_id="pm-visa-4242")],
+    # visible: two bookings the model listed 15:00 first, and a payment lookup that fails
+    "two_bookings": [_c(1, "get_user_payment_method", user_id="user-43"), _c(2, "get_doctor_calendar", **_CAL),
+                     _c(3, "book_appointment", slot_id="slot-1500", user_id="user-42", payment_method_id="pm-visa-4242"),
+                     _c(4, "book_appointment", slot_id="slot-0930", user_id="user-43", payment_method_id="pm-visa-4242")],
     # hidden
     "write_listed_first": [_c(1, "book_appointment", slot_id="slot-1500", user_id="user-42", payment_method_id="pm-visa-4242"),
                            _c(2, "get_doctor_calendar", **_CAL), _c(3, "get_weather", city="Tokyo"),
@@ -317,7 +322,7 @@ POLICY_CASES: dict[str, list[dict[str, Any]]] = {
                       _c(3, "book_appointment", slot_id="slot-1500-guess", user_id="user-42",
                          payment_method_id="pm-card-on-file")],
 }
-VISIBLE_POLICY = ("booking_turn",)
+VISIBLE_POLICY = ("booking_turn", "two_bookings")
 HIDDEN_POLICY = ("write_listed_first", "reads_only", "writes_only", "failing_write")
 
 
@@ -458,6 +463,17 @@ GUESS_CASES: dict[str, tuple[list[list[dict[str, Any]]], set[tuple[str, str]], s
          _turn(("d3", "book_appointment", _BOOK))],
         set(),
         "one call per turn: every booking argument came from an earlier result"),
+    "pay_lookup_beside_booking": (
+        [_turn(("h1", "get_doctor_calendar", _CAL)),
+         _turn(("h2", "get_user_payment_method", _PAY), ("h3", "book_appointment", {**_BOOK, "slot_id": "slot-0930"}))],
+        {("h3", "payment_method_id")},
+        "the slot came from the calendar a turn earlier; the card was written beside its own lookup"),
+    "guess_retried": (
+        [_turn(("k1", "get_user_payment_method", _PAY)),
+         _turn(("k2", "book_appointment", {**_BOOK, "slot_id": "slot-3pm"})),
+         _turn(("k3", "book_appointment", {**_BOOK, "slot_id": "slot-3pm"}))],
+        {("k2", "slot_id"), ("k3", "slot_id")},
+        "the model sends its made-up slot again after the error result that quotes it"),
     "lucky_guess": (
         [_turn(("e1", "get_doctor_calendar", _CAL), ("e2", "get_user_payment_method", _PAY),
                ("e3", "book_appointment", _BOOK))],
@@ -469,29 +485,60 @@ GUESS_CASES: dict[str, tuple[list[list[dict[str, Any]]], set[tuple[str, str]], s
          _turn(("f4", "book_appointment", {**_GUESS, "payment_method_id": "pm-visa-4242"}))],
         {("f3", "slot_id"), ("f3", "payment_method_id"), ("f4", "slot_id")},
         "the model repeats the guessed slot after the error result that quotes it"),
+    "lookups_then_book": (
+        [_turn(("m1", "get_doctor_calendar", _CAL), ("m2", "get_user_payment_method", _PAY)),
+         _turn(("m3", "book_appointment", {**_BOOK, "slot_id": "slot-0930"}))],
+        set(),
+        "both lookups in turn 1, the booking in turn 2 with the slot from inside the calendar's free_slots list"),
     "no_dependent_tools": (
         [_turn(("g1", "get_weather", {"city": "Tokyo"}), ("g2", "get_stock_price", {"ticker": "AAPL"}))],
         set(),
         "independent lookups whose arguments come from the user"),
 }
-VISIBLE_GUESS = ("blog_parallel", "serial")
-HIDDEN_GUESS = ("lucky_guess", "guess_repeated", "no_dependent_tools")
+VISIBLE_GUESS = ("blog_parallel", "serial", "pay_lookup_beside_booking", "guess_retried")
+HIDDEN_GUESS = ("lucky_guess", "guess_repeated", "lookups_then_book", "no_dependent_tools")
 
 
-def _flags(got: Any, case: str) -> set[tuple[str, str]]:
+_NO_VALUE = object()
+
+
+def _flags(got: Any, case: str) -> dict[tuple[str, str], Any]:
+    """``{(call_id, argument): value}`` of the learner's flags (tuples, lists, or dicts with id/argument/value)."""
     if got is None:
         raise AssertionError(f"[{case}] find_guessed_arguments returned None; return a list of "
                              "(call_id, argument, value) tuples (an empty list when nothing was guessed), so the guard "
                              f"in section 7 can refuse the flagged calls. {SECTION_6}")
-    out = set()
+    out: dict[tuple[str, str], Any] = {}
     for f in got:
+        flag = f
         if isinstance(f, Mapping):
-            f = (f.get("id") or f.get("call_id"), f.get("argument") or f.get("name"))
-        if isinstance(f, str) or not isinstance(f, (tuple, list)) or len(f) < 2:
+            flag = (f.get("id") or f.get("call_id"), f.get("argument") or f.get("name"), f.get("value", _NO_VALUE))
+        if isinstance(flag, str) or not isinstance(flag, (tuple, list)) or len(flag) < 2:
             raise AssertionError(f"[{case}] each flag should be a tuple (call_id, argument, value), so the guard can tell "
                                  f"which call to refuse; got {f!r}. {SECTION_6}")
-        out.add((f[0], f[1]))
+        if len(flag) != 3 or flag[2] is _NO_VALUE:
+            raise AssertionError(f"[{case}] the flag {f!r} has {'no value' if len(flag) < 3 else 'more than three items'}. "
+                                 "Each flag is (call_id, argument_name, value): the value the model sent shows what it "
+                                 f"guessed. {SECTION_6}")
+        out[(flag[0], flag[1])] = flag[2]
     return out
+
+
+def _path(obj: Any, value: Any, at: str = "") -> str | None:
+    """Where ``value`` sits inside a tool result, as ``free_slots[1].slot_id`` (None when it does not)."""
+    if isinstance(obj, Mapping):
+        for k, v in obj.items():
+            found = _path(v, value, f"{at}.{k}" if at else str(k))
+            if found is not None:
+                return found
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            found = _path(v, value, f"{at}[{i}]")
+            if found is not None:
+                return found
+    elif obj == value and type(obj) is type(value):
+        return at
+    return None
 
 
 @reports_unwritten
@@ -500,7 +547,8 @@ def check_guess_detector(fn: Callable[..., Any], cases: Iterable[str] = VISIBLE_
     for case in cases:
         turns, want, what = GUESS_CASES[case]
         calls = {c["id"]: c for t in turns for c in t}
-        got = _flags(fn(json.loads(json.dumps(turns))), case)
+        flags = _flags(fn(json.loads(json.dumps(turns))), case)
+        got = set(flags)
         extra, missed = got - want, want - got
         for cid, arg in sorted(extra):
             c = calls.get(cid)
@@ -513,9 +561,16 @@ def check_guess_detector(fn: Callable[..., Any], cases: Iterable[str] = VISIBLE_
                                      "the arguments listed in DEPENDENT_ARGUMENTS must come from an earlier tool result; "
                                      "the others come from the user. A detector that flags every call is as useless "
                                      f"as one that flags none. {SECTION_6}")
-            raise AssertionError(f"[{case}: {what}] false alarm on {c['name']}'s {arg}={c['arguments'][arg]!r}: an "
-                                 "earlier turn's result holds exactly that value, so the model did not guess it. "
-                                 + SECTION_6)
+            value = c["arguments"][arg]
+            turn_no = next(i for i, t in enumerate(turns) if any(x["id"] == cid for x in t))
+            where = next(((x, p) for t in turns[:turn_no] for x in t
+                          if (p := _path(x["result"], value)) is not None), None)
+            deep = ""
+            if where and ("." in where[1] or "[" in where[1]):
+                deep = (f" It sits inside {where[0]['name']}'s result, at {where[1]}: collect the values at any depth "
+                        "(inside lists and dicts), not only the top-level keys.")
+            raise AssertionError(f"[{case}: {what}] false alarm on {c['name']}'s {arg}={value!r}: an earlier turn's "
+                                 f"result holds exactly that value, so the model did not guess it.{deep} " + SECTION_6)
         for cid, arg in sorted(missed):
             c = calls[cid]
             value = c["arguments"][arg]
@@ -534,4 +589,10 @@ def check_guess_detector(fn: Callable[..., Any], cases: Iterable[str] = VISIBLE_
                 why = "No earlier tool result holds that value: the model made it up from the user's words."
             raise AssertionError(f"[{case}: {what}] missed {c['name']}'s {arg}={value!r} (call {cid}). {why} "
                                  + SECTION_6)
+        for (cid, arg), value in sorted(flags.items()):
+            sent = calls[cid]["arguments"][arg]
+            if value != sent:
+                raise AssertionError(f"[{case}] your flag ({cid!r}, {arg!r}, {value!r}) reports the value {value!r}, but "
+                                     f"call {cid} sent {arg}={sent!r}. Report the value the model wrote in that call's "
+                                     f"arguments. {SECTION_6}")
         print(f"ok  {case}: flagged {sorted(got) or 'nothing'}")

@@ -459,11 +459,11 @@ VARIANTS = {
         "cells": {"answer_claude_serial": _CLAUDE_OPENAI_FLAG}, "fails": ["test_claude_serial"],
         "says": {"test_claude_serial": "parallel_tool_calls is OpenAI's parameter"}},
     "mistake_claude_always_auto": {
-        "why": "Overwrites tool_choice with type auto, dropping the request's type 'any' (hidden test).",
+        "why": "Overwrites tool_choice with type auto, dropping the request's type 'any'.",
         "cells": {"answer_claude_serial": _CLAUDE_ALWAYS_AUTO}, "fails": ["test_claude_serial"],
         "says": {"test_claude_serial": "changed tool_choice's type from 'any' to 'auto'"}},
     "mistake_claude_any_kept_without_switch": {
-        "why": "Adds the switch only when there is no tool_choice: {'type': 'any'} goes out without it (hidden test); "
+        "why": "Adds the switch only when there is no tool_choice: {'type': 'any'} goes out without it; "
                "the advice keeps type 'any', so following it passes the next check.",
         "cells": {"answer_claude_serial": _CLAUDE_FLAG_ONLY_WITHOUT_CHOICE}, "fails": ["test_claude_serial"],
         "says": {"test_claude_serial": "add the switch: tool_choice={'type': 'any', 'disable_parallel_tool_use': True}"}},
@@ -484,11 +484,11 @@ VARIANTS = {
         "cells": {"answer_policy": _POLICY_GATHER_ALL}, "fails": ["test_policy"],
         "says": {"test_policy": "A mutating call must run alone"}},
     "mistake_policy_writes_together": {
-        "why": "Reads first, then all writes gathered together (passes the visible one-write turn, fails hidden).",
+        "why": "Reads first, then all writes gathered together: two bookings run at once.",
         "cells": {"answer_policy": _POLICY_WRITES_TOGETHER}, "fails": ["test_policy"],
         "says": {"test_policy": "A mutating call must run alone"}},
     "mistake_policy_sorted_writes": {
-        "why": "Runs the writes sorted by their arguments instead of in the model's order (hidden test).",
+        "why": "Runs the writes sorted by their arguments instead of in the model's order.",
         "cells": {"answer_policy": _POLICY_SORTED_WRITES}, "fails": ["test_policy"],
         "says": {"test_policy": "in the order the model asked for them"}},
     "mistake_policy_writes_first": {
@@ -496,7 +496,7 @@ VARIANTS = {
         "cells": {"answer_policy": _POLICY_WRITES_FIRST}, "fails": ["test_policy"],
         "says": {"test_policy": "before the reads finished"}},
     "mistake_policy_no_error_result": {
-        "why": "Lets a ToolError escape instead of returning an error result (hidden failing_write).",
+        "why": "Lets a ToolError escape instead of returning an error result.",
         "cells": {"answer_policy": _POLICY_NO_ERROR_RESULT}, "fails": ["test_policy"],
         "says": {"test_policy": "a ToolError escaped your executor"}},
     "mistake_guess_flag_everything": {
@@ -504,11 +504,11 @@ VARIANTS = {
         "cells": {"answer_guesses": _GUESS_FLAG_EVERYTHING}, "fails": ["test_guesses"],
         "says": {"test_guesses": "Only the arguments listed in DEPENDENT_ARGUMENTS"}},
     "mistake_guess_same_turn": {
-        "why": "Counts results of the same turn as supplied: misses the lucky guess (hidden test).",
+        "why": "Counts results of the same turn as supplied: misses the lucky guess.",
         "cells": {"answer_guesses": _GUESS_SAME_TURN}, "fails": ["test_guesses"],
         "says": {"test_guesses": "Only results of EARLIER turns count"}},
     "mistake_guess_substring": {
-        "why": "Searches the JSON text of earlier results: the guess quoted in an error message hides it (hidden).",
+        "why": "Searches the JSON text of earlier results: the guess quoted in an error message hides it.",
         "cells": {"answer_guesses": _GUESS_SUBSTRING}, "fails": ["test_guesses"],
         "says": {"test_guesses": "Compare whole values"}},
     "mistake_guess_nothing": {
