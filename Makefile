@@ -79,7 +79,7 @@ sandbox-deps:  ## bubblewrap for sandboxed grading (installed with apt-get when 
 # Two pytest workers (pytest-xdist; each test file whole on one of them): TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 2
 test: install sandbox-deps browser-deps  ## Run every test (offline; fails loudly if anything touches the network)
-	COURSE_REPLAY_TIME_SCALE=0 COURSE_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	COURSE_REPLAY_TIME_SCALE=0 COURSE_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 scenarios: install  ## Re-author every scenario recording from course/authoring
 	$(BIN)/python -m course.authoring build

@@ -74,15 +74,3 @@ def openapi_spec() -> dict:
     except openapi_subset.SpecError as exc:
         pytest.fail(str(exc), pytrace=False)
 
-
-# Files that execute the solution notebooks through ``tests/lessons.py``'s per-process cache: under pytest-xdist
-# they share one worker, so each notebook runs once per session.
-SHARED_SOLUTION_RUNS = {"test_lessons.py", "test_browser.py", "test_site.py", "test_figures.py"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``make test`` runs ``pytest -n 2 --dist loadgroup``: every file goes whole to one worker (its module
-    fixtures, such as the corpus's one grading run, run once), and the files above go to the same one."""
-    for item in items:
-        name = item.path.name
-        item.add_marker(pytest.mark.xdist_group("solutions" if name in SHARED_SOLUTION_RUNS else name))
