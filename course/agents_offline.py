@@ -179,5 +179,9 @@ def legend(fig: Any) -> Any:
     for ax in fig.axes:
         for bar in ax.patches:
             bar.set_linewidth(0.5)
+        if ax.get_legend() is not None:  # compare()'s generic legend: this one names the colours of this figure
+            ax.get_legend().remove()
+    for old in list(fig.legends):
+        old.remove()
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
     return fig

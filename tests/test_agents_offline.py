@@ -75,7 +75,7 @@ def test_the_timeline_figure_has_a_legend_and_whole_labels() -> None:
     (legend,) = fig.legends
     assert [t.get_text() for t in legend.get_texts()] == ["model call (recorded latency)", "tool call",
                                                           "tool call that failed"]
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    labels = [t.get_text().replace("\n", "") for t in fig.axes[0].get_yticklabels()]  # long labels wrap, never cut
     assert "book_appointment(slot-1500-guess)" in labels and "model call 1" in labels
 
 
