@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from course.clock import HANG, Fail, SimClock, ToolError
+from course.clock import HANG, SECOND_LOOK_QUIET_S, Fail, SimClock, ToolError
 
 LAT = {"get_weather": {"Tokyo": 800, "London": 900, "Paris": 700, "Sydney": 1100, "*": 1000},
        "get_stock_price": {"AAPL": 1200, "*": 1000}, "get_exchange_rate": 3000}
@@ -20,8 +20,11 @@ MAX = 3000.0
 SUM = 800 + 1200 + 900 + 3000 + 700
 
 
-def clock() -> SimClock:
-    return SimClock(LAT, quiet_s=0.01)
+def clock(style=None) -> SimClock:
+    """Async styles start every call within one loop turn; worker threads may start late on a loaded machine,
+    so thread styles get the grader's second-look window (0.25 s), the window that decides a grade."""
+    threaded = style in THREADED
+    return SimClock(LAT, quiet_s=SECOND_LOOK_QUIET_S if threaded else 0.01)
 
 
 async def gather_style(c: SimClock):
@@ -72,12 +75,13 @@ def run(style, c):
     return style(c)
 
 
+THREADED = {to_thread_style, sync_tools_to_thread_style, pool_style}
 CONCURRENT = [gather_style, taskgroup_style, as_completed_style, to_thread_style, sync_tools_to_thread_style, pool_style]
 
 
 @pytest.mark.parametrize("style", CONCURRENT, ids=lambda f: f.__name__)
 def test_concurrent_styles_take_the_slowest_call(style):
-    c = clock()
+    c = clock(style)
     results = run(style, c)
     assert c.elapsed == MAX
     assert c.peak_concurrency == len(CALLS)
@@ -132,7 +136,7 @@ def test_semaphore_cap_with_unequal_latencies():
 
 
 def test_thread_pool_with_two_workers_is_a_cap():
-    c = SimClock({"get_weather": 1000}, quiet_s=0.01)
+    c = SimClock({"get_weather": 1000}, quiet_s=SECOND_LOOK_QUIET_S)
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
         list(ex.map(lambda city: c.call("get_weather", {"city": city}), ["Tokyo", "London", "Paris", "Sydney", "New York"]))
     assert c.peak_concurrency == 2 and c.elapsed == 3000
@@ -142,7 +146,7 @@ def test_thread_pool_with_two_workers_is_a_cap():
 def test_repeatable(style):
     timelines = []
     for _ in range(3):
-        c = clock()
+        c = clock(style)
         run(style, c)
         timelines.append(sorted((x.name, tuple(x.args.values()), x.start, x.finish) for x in c.calls))
     assert timelines[0] == timelines[1] == timelines[2]
