@@ -27,7 +27,7 @@ $(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@echo "==> [2/3] Installing the locked versions from $(LOCK) (the first run downloads them all)"
 	@if $(HAVE_UV); then \
-	  set -x; uv pip install --python $(BIN)/python -r $(LOCK) && uv pip install --python $(BIN)/python --no-deps -e .; \
+	  set -x; uv pip install --compile-bytecode --python $(BIN)/python -r $(LOCK) && uv pip install --python $(BIN)/python --no-deps -e .; \
 	else \
 	  echo "    installing with pip (slower): uv was not available, or INSTALLER=pip"; \
 	  set -x; $(BIN)/python -m pip install -r $(LOCK) && $(BIN)/python -m pip install --no-deps -e .; \

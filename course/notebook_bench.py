@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+from course.kernel_channels import SteadyNotebookClient as NotebookClient
 
 TARGET = 1.5
 

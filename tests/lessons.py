@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 import nbformat
-from nbclient import NotebookClient
+from course.kernel_channels import SteadyNotebookClient as NotebookClient
 from nbgrader.utils import determine_grade, is_grade, is_solution
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -323,3 +323,16 @@ def test_the_cold_path_runs_the_kernel_command_as_the_unprivileged_uid(tmp_path:
                          timeout=120)
     assert out.returncode == 0, f"the cold path could not start the kernel command:\n{out.stderr[-800:]}"
     assert out.stdout.split() == [str(spec.uid), "False"]
+
+
+def test_without_warm_kernels_a_sandboxed_submission_is_graded(tmp_path: Path) -> None:
+    """``COURSE_WARM_KERNELS=0``: each kernel starts cold through ``sandbox.py exec``, in its own PID namespace,
+    where the launcher's pid (JPY_PARENT_PID) means nothing; the kernel must not take it for a dead parent."""
+    root = build_course(tmp_path / "course")
+    layout = Layout(root=root, notebooks=root / "nb", solutions=root / "sol")
+    nbg.ensure_path()
+    grading.ensure_assignments(layout, [LESSON])
+    builders.write(builders.correct(layout), root / "submitted")
+    [job] = grading.grade(layout, grading.submissions(layout), warm=False, sandboxed=True, tmp=tmp_path)
+    assert job.status == "graded", f"{job.status}: {job.reason}"
+    assert sum(v or 0 for v in grading.scores(layout)[(job.student, LESSON)].values()) == 6

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import nbformat
-from nbclient import NotebookClient
+from course.kernel_channels import SteadyNotebookClient as NotebookClient
 
 from lessons import SOLUTIONS
 

@@ -271,7 +271,7 @@ def test_an_unwritten_stub_and_a_plain_assert_are_tagged_too():
 
 
 def test_in_a_kernel_the_tag_is_an_invisible_output_and_feedback_drops_it():
-    from nbclient import NotebookClient
+    from course.kernel_channels import SteadyNotebookClient as NotebookClient
 
     from course.instructor.preprocessors import HideHiddenTests
 

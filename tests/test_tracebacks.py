@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from course.kernel_channels import SteadyNotebookClient as NotebookClient
 
 from course.grading.failures import failure_of, graded
 from course.grading.running_loop import REFUSAL, SECTION

@@ -83,7 +83,7 @@ def test_a_released_notebook_run_top_to_bottom_says_only_not_written_yet(path, t
     import re
 
     import nbformat
-    from nbclient import NotebookClient
+    from course.kernel_channels import SteadyNotebookClient as NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     env_before = os.environ.get("JPY_SESSION_NAME")

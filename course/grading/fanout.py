@@ -15,7 +15,6 @@ view); the executors return ``{call_id: result}``; a failed or timed-out call's 
 from __future__ import annotations
 
 import asyncio
-import gc
 import inspect
 from typing import Any, Callable
 
@@ -27,6 +26,7 @@ from ..recording import load
 from ..replay import session_of
 from ..wire import calls_in
 from .failures import graded
+from .tasks import contained
 from .unwritten import unwritten_error
 
 LATENCIES: dict[str, Any] = {
@@ -68,12 +68,7 @@ def make_calls(*pairs: tuple[str, dict[str, Any]], prefix: str = "call_") -> lis
 
 async def _run(fn: Callable[..., Any], *args: Any, what: str, limit_s: float = 15.0) -> tuple[Any, BaseException | None]:
     """``await fn(*args)``; returns (result, exception).  Leaves no stray tasks and no stderr noise."""
-    loop = asyncio.get_running_loop()
-    before = asyncio.all_tasks()
-    old = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _loop, _ctx: None)
-    _failed = True
-    try:
+    async with contained() as scope:
         try:
             aw = fn(*args)
         except NotImplementedError as e:
@@ -85,23 +80,12 @@ async def _run(fn: Callable[..., Any], *args: Any, what: str, limit_s: float = 1
                                  f"calling it returned {type(aw).__name__}. See section 5.")
         try:
             result = await asyncio.wait_for(aw, limit_s)
-            _failed = False
+            scope.settled = True
             return result, None
         except NotImplementedError as e:
             raise unwritten_error(e) from None
         except Exception as e:  # noqa: BLE001
             return None, e
-    finally:
-        me = asyncio.current_task()
-        stray = [t for t in asyncio.all_tasks() - before if t is not me and not t.done()]
-        for t in stray:
-            t.cancel()
-        if stray:
-            await asyncio.gather(*stray, return_exceptions=True)
-        if stray or _failed:
-            gc.collect()  # report abandoned task exceptions now, to our silent handler, not later to stderr
-            await asyncio.sleep(0)
-        loop.set_exception_handler(old)
 
 
 def _expected(call: dict[str, Any]) -> Any:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import inspect
 import io
 import json
@@ -42,6 +41,7 @@ from ..replay import Exchange, ReplaySession, session_of
 from ..wire import calls_in, field, text_in
 from . import answering
 from .failures import fail, failure_of, graded
+from .tasks import contained
 from .unwritten import unwritten_error
 
 # Which section of the lesson explains each emulated refusal, and the one-line fix.
@@ -94,11 +94,7 @@ def _quiet() -> contextlib.ExitStack:
 
 async def _arun(fn: Callable[..., Any], *args: Any, what: str, **kw: Any) -> tuple[Any, BaseException | None]:
     """``await fn(*args, **kw)``: (result, exception); no stray tasks, nothing on stderr."""
-    loop = asyncio.get_running_loop()
-    before = asyncio.all_tasks()
-    old = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _loop, _ctx: None)
-    try:
+    async with contained():
         with _quiet():
             try:
                 aw = fn(*args, **kw)
@@ -115,16 +111,6 @@ async def _arun(fn: Callable[..., Any], *args: Any, what: str, **kw: Any) -> tup
                 raise unwritten_error(e) from None
             except Exception as e:  # noqa: BLE001 - graded from the log
                 return None, e
-    finally:
-        me = asyncio.current_task()
-        stray = [t for t in asyncio.all_tasks() - before if t is not me and not t.done()]
-        for t in stray:
-            t.cancel()
-        if stray:
-            await asyncio.gather(*stray, return_exceptions=True)
-        gc.collect()
-        await asyncio.sleep(0)
-        loop.set_exception_handler(old)
 
 
 def _first(client: Any) -> dict[str, Any]:

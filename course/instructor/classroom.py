@@ -63,7 +63,7 @@ def _message(out: dict) -> str:
 def check_notebook(path: Path, timeout: int = 120) -> list[Exercise]:
     """Execute ``path`` and return one :class:`Exercise` per test cell (raises ``ValueError`` if the file
     is not a notebook or has no checks)."""
-    from nbclient import NotebookClient
+    from course.kernel_channels import SteadyNotebookClient as NotebookClient
 
     try:
         nb = nbformat.read(path, as_version=4)

@@ -6,6 +6,8 @@
   the guard's *witness* is evaluated before and after every test cell, and a hidden-test cell that ends
   without an error and without printing is flagged too.  Flags are logged as warnings and written to the
   file named by ``$COURSE_GRADE_FLAGS`` (:mod:`course.instructor.flags`); they never change a score.
+  Its waits for kernel messages are short repeated polls (:mod:`course.kernel_channels`), so a missed
+  wake-up cannot stall a submission for the whole cell timeout.
 - :class:`HideHiddenTests`: for feedback: removes hidden-test source from test cells, reduces their error
   outputs to ``AssertionError: <teaching message>`` (no traceback, which would quote hidden lines) and drops
   what they printed or displayed (a hidden check's output names its scenarios and data).  In *every* cell,
@@ -22,6 +24,7 @@ import os
 import re
 from typing import Any
 
+from jupyter_core.utils import run_sync
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
@@ -30,6 +33,7 @@ from traitlets import Bool, Integer
 from . import flags as flagfile
 from .kernel_guard import IDENTITY_EXPR, INSTALL, RESTORE_EXPR, pin_expr, witness_expr
 from ..grading.failures import MIME as FAILURE_MIME
+from ..kernel_channels import poll_in_steps
 from .paths import grade_id
 
 
@@ -66,6 +70,11 @@ class GuardedExecute(Execute):
 
     guard = Bool(True, help="Restore course.* modules in the kernel before every test cell.").tag(config=True)
     max_output_bytes = Integer(2_000_000, help="Drop a cell's outputs beyond this many characters.").tag(config=True)
+
+    async def async_start_new_kernel_client(self) -> Any:
+        return poll_in_steps(await super().async_start_new_kernel_client())  # see course.kernel_channels
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> Any:
         self._guard_installed = False

@@ -428,6 +428,9 @@ def _exec(command: list[str]) -> None:
     join_cgroups(spec)
     env = kernel_env(dict(os.environ), spec)
     env["COURSE_SANDBOX"] = os.environ["COURSE_SANDBOX"]
+    # The launcher's pid means nothing inside the new PID namespace: ipykernel would see a different parent
+    # and exit at once ("Parent appears to have exited"). --die-with-parent ties the kernel to it instead.
+    env.pop("JPY_PARENT_PID", None)
     here = os.path.abspath(__file__)
     inner = [sys.executable, "-I", "-S", here, "drop", "--", *command]
     argv = bwrap_argv(spec, 3, inner, caps=("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN"))

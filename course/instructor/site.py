@@ -189,7 +189,7 @@ def execute(notebook: Path, cache: Path | None = None, timeout: int = 120, kerne
     ``kernels``: a folder of kernelspecs to start ``python3`` from (``warm_kernels``)."""
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
+    from course.kernel_channels import SteadyNotebookClient as NotebookClient
 
     key = cached(notebook, cache)
     if key and key.is_file():
