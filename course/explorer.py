@@ -1,7 +1,9 @@
 """An ipywidgets explorer: drag each call's latency, switch serial / parallel / capped, watch the total.
 
->>> from course.explorer import show_explorer
->>> show_explorer({"weather Tokyo": 800, "AAPL": 1200, "rate-limited": 3000})
+In a notebook cell (the widget needs a front end to show itself)::
+
+    from course.explorer import show_explorer
+    show_explorer({"weather Tokyo": 800, "AAPL": 1200, "rate-limited": 3000})
 
 ``build_explorer(latencies, mode="parallel", cap=2)`` returns the widget (an ``ipywidgets.VBox`` with a
 ``.redraw()`` method and ``.state()``) without displaying it.  ``show_explorer(...)`` displays the widget, whose

@@ -8,11 +8,15 @@ Nothing here is an exercise answer: it is the data the exercises work on.
   (``book_appointment.slot_id`` comes from ``get_doctor_calendar``; ``payment_method_id`` from
   ``get_user_payment_method``).  A value the model wrote without that result is a guess.
 * :func:`turns_of`: the tool calls and results of a conversation, turn by turn, from the request body
-  a loop sent last (any of the three APIs).
+  a loop sent last (any of the three APIs): ``session_of(client).requests()[-1]`` after a run on a course
+  client, or the last request of a recording, which its reference loop sent.
 
->>> from course.replay import session_of
->>> body = session_of(client).requests()[-1]           # the last request holds the whole conversation
+>>> from course.recording import load
+>>> body = load("chat_booking_serial").interactions[-1].request   # the last request holds the whole conversation
 >>> for turn in turns_of(body): print([c["name"] for c in turn])
+['get_doctor_calendar']
+['get_user_payment_method']
+['book_appointment']
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Timelines of tool calls on the simulated clock: one horizontal bar per call, shared virtual time axis.
 
 >>> from course.timeline import plot_timeline, compare, simulate
->>> fig = plot_timeline(clock)                       # a SimClock (or its .calls), after a run
->>> fig = compare(serial_clock, parallel_clock)      # serial vs concurrent, side by side, same x axis
->>> bars = simulate({"weather": 800, "AAPL": 1200}, mode="parallel")   # no clock needed
->>> fig = compare(simulate(lat, "serial"), simulate(lat, "parallel"))
+>>> lat = {"weather": 800, "AAPL": 1200}
+>>> bars = simulate(lat, mode="parallel")            # no clock needed
+>>> [(b["label"], b["start"], b["finish"]) for b in bars]
+[('weather', 0.0, 800.0), ('AAPL', 0.0, 1200.0)]
+>>> fig = plot_timeline(bars)                        # or a SimClock (or its .calls), after a run
+>>> fig = compare(simulate(lat, "serial"), bars)     # serial vs concurrent, side by side, same x axis
 
 Anything with bars is accepted: a :class:`course.clock.SimClock`, a list of its ``ToolCall``\\ s, a list of
 dicts ``{"label", "start", "finish"[, "outcome"]}`` (ms), or the output of :func:`simulate`.

@@ -1,12 +1,18 @@
 """Author scenarios: a reference driver plus the model turns that answer it.
 
 >>> from course.authoring import Scenario, register, chat, responses, claude, drivers
->>> register(Scenario(
-...     name="chat_weather_parallel", provider="openai", note="...", sources=["..."],
+>>> sc = Scenario(
+...     name="weather_two_cities", provider="openai", note="...", sources=["..."],
 ...     turns=[chat.calls(("get_weather", {"city": "Tokyo"}), ("get_weather", {"city": "London"})),
 ...            chat.text("Tokyo is 24°C, London 15°C.")],
-...     drive=lambda c: drivers.chat_loop(c, model="gpt-4o-mini", messages=[...], tools=["get_weather"]),
-... ))
+...     drive=lambda c: drivers.chat_loop(c, model="gpt-4o-mini", tools=["get_weather"],
+...                                       messages=[{"role": "user", "content": "Weather in Tokyo and London?"}]),
+... )
+>>> from course.authoring.build import build
+>>> [len(i["request"]["json"]["messages"]) for i in build(sc)["interactions"]]   # the driver ran on the turns
+[1, 4]
+
+A scenario module ends with ``register(sc)`` (names are unique) and is imported by :mod:`.catalog`.
 
 Turn builders (each takes ``note=``, ``latency_ms=``, ``usage=(in, out)``, ``match={...}``,
 ``interleave=True`` to round-robin streamed fragments across calls):

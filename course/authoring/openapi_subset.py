@@ -3,18 +3,23 @@
 The tests check every OpenAI request and response body in ``course/scenarios/`` against the component
 schemas of OpenAI's published spec (https://github.com/openai/openai-openapi).  The whole spec is 3 MB;
 the validation needs only the schemas named in :data:`VALIDATED` and everything they reference.  This
-module takes that transitive closure and writes it, unchanged, with where it came from:
+module takes that transitive closure and writes it, unchanged, with where it came from::
 
->>> from course.authoring import openapi_subset as oas
->>> spec = oas.read_spec(Path("openai-openapi.json"))          # the full spec (JSON or YAML), read once
->>> subset = oas.extract(spec, oas.ROOTS, source=oas.SOURCE)  # {"openapi", "info", "x-vendored", "components"}
->>> oas.write(subset, oas.SUBSET)                              # tests/data/openai-openapi-subset.json
->>> oas.load()                                                 # what the tests read; never the full spec
+    from course.authoring import openapi_subset as oas
+    spec = oas.read_spec(Path("openai-openapi.json"))          # the full spec (JSON or YAML), read once
+    subset = oas.extract(spec, oas.ROOTS, source=oas.SOURCE)  # {"openapi", "info", "x-vendored", "components"}
+    oas.write(subset, oas.SUBSET)                              # tests/data/openai-openapi-subset.json
 
 ``make vendor-openapi SPEC=path/to/openapi.json`` (or ``python -m course.authoring.openapi_subset SPEC``)
 regenerates the file; running :func:`extract` on the subset itself gives the same schemas back, which is
-how the tests know the file is closed and holds nothing extra.  Schemas are copied verbatim: the spec's
-3.0-style ``nullable`` is translated at validation time, not here.
+how the tests know the file is closed and holds nothing extra:
+
+>>> from course.authoring import openapi_subset as oas
+>>> subset = oas.load()                                         # what the tests read; never the full spec
+>>> oas.extract(subset, oas.ROOTS)["components"] == subset["components"]
+True
+
+Schemas are copied verbatim: the spec's 3.0-style ``nullable`` is translated at validation time, not here.
 """
 
 from __future__ import annotations

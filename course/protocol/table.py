@@ -7,8 +7,16 @@ notebook's markdown cell.
 
 >>> from course.protocol.table import markdown, sync
 >>> print(markdown())            # the markdown block
->>> sync("README.md")            # rewrite the section; sync(..., check=True) only compares
->>> sync("lesson.ipynb")         # the same in the one markdown cell holding the markers
+| Rule | API | Status | Message | Trigger | Source |
+|---|---|---|---|---|---|
+...
+Not emulated (taught as caveats; the replay lets these requests through):
+...
+
+:func:`sync` rewrites a file in place and returns True if it was already current::
+
+    sync("README.md")            # rewrite the section; sync(..., check=True) only compares
+    sync("lesson.ipynb")         # the same in the one markdown cell holding the markers
 """
 
 from __future__ import annotations
