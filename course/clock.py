@@ -13,6 +13,9 @@ call gets a *virtual* start and finish computed only from the order of events:
   While the clock has only seen ``async`` calls, the window is a quarter of that (5 ms): coroutines
   launched together all start within one turn of the event loop, whereas worker threads need the GIL
   handed round (its switch interval is 5 ms), so the first blocking call restores the full window.
+  An async call that finds the window quiet first yields two turns of its event loop and finishes only if
+  no call started meanwhile: a process paused by a busy machine looks quiet in real time, but every
+  coroutine that was ready to start its call runs before the clock moves.
 
 So ``asyncio.gather``, ``TaskGroup``, ``as_completed``, ``asyncio.to_thread`` and thread pools all give
 the same virtual timeline, and a plain ``for`` loop gives the sum of the latencies, every run.
@@ -153,6 +156,7 @@ class ToolCall:
 QUIET_S: contextvars.ContextVar[float] = contextvars.ContextVar("quiet_s", default=0.02)
 SECOND_LOOK_QUIET_S = 0.25
 ASYNC_QUIET_SHARE = 0.25  # while only async calls were seen: coroutines start within one loop turn
+CONFIRM_TURNS = 2         # event-loop turns an async call waits, once the window is quiet, before it finishes
 # The mutation run (tests/mutants/run.py) turns the second look off: its wrong answers fail deterministically, and a
 # second look can only turn a failure into a pass. Grading never changes it.
 SECOND_LOOK = True
@@ -231,6 +235,7 @@ class SimClock:
             self._inflight: list[ToolCall] = []
             self._threads_seen = False
             self._last_event = time.monotonic()
+            self._events = 0          # starts, finishes and cancellations so far (async finishes confirm on it)
             self._cond.notify_all()
 
     def set_latency(self, name: str, spec: Any) -> None:
@@ -300,13 +305,18 @@ class SimClock:
             self._inflight.append(call)
             self._threads_seen = self._threads_seen or kind == "sync"
             self._last_event = call.real_start
+            self._events += 1
             self._cond.notify_all()
             return call
+
+    def _quiet(self, t: float) -> bool:
+        """No call started or finished for the quiescence window (lock held)."""
+        return t - self._last_event >= (self.quiet_s if self._threads_seen else self.quiet_s * ASYNC_QUIET_SHARE)
 
     def _advance(self) -> None:
         """Finish the earliest in-flight call if the clock has been quiet long enough (lock held)."""
         t = time.monotonic()
-        if t - self._last_event < (self.quiet_s if self._threads_seen else self.quiet_s * ASYNC_QUIET_SHARE):
+        if not self._quiet(t):
             return
         finite = [c for c in self._inflight if not c.hang]
         if not finite:
@@ -318,6 +328,7 @@ class SimClock:
         self.now = max(self.now, first.finish)
         self._inflight.remove(first)
         self._last_event = t
+        self._events += 1
         self._cond.notify_all()
 
     def _done(self, call: ToolCall) -> bool:
@@ -348,6 +359,7 @@ class SimClock:
             call.outcome = outcome
             call.real_finish = time.monotonic()
             self._last_event = call.real_finish
+            self._events += 1
             self._cond.notify_all()
 
     def _hang_error(self, call: ToolCall) -> ToolError:
@@ -358,7 +370,21 @@ class SimClock:
         """Run tool ``name`` with ``arguments`` on the clock, without blocking the event loop."""
         call = self._start(name, dict(arguments or {}), "async")
         try:
-            while not self._done(call):
+            while True:
+                with self._cond:
+                    if call.finish is not None:
+                        break
+                    seen = self._events if self._quiet(time.monotonic()) else None
+                if seen is not None:
+                    # Quiet in real time, but a paused process is quiet too: first let every coroutine that is
+                    # ready run (it would start its call now), then finish a call only if none did.
+                    for _ in range(CONFIRM_TURNS):
+                        await asyncio.sleep(0)
+                    with self._cond:
+                        if self._events == seen and call.finish is None:
+                            self._advance()
+                        if call.finish is not None:
+                            break
                 if call.hang and time.monotonic() - call.real_start > self.hang_limit_s:
                     self._cancel(call, "error")
                     call.error = self._hang_error(call)

@@ -374,3 +374,32 @@ def test_one_thread_call_restores_the_full_window_until_reset(monkeypatch):
     again = clock._start("get_weather", {"city": "Rome"}, "async")
     fake.t += 0.006
     assert clock._done(again), "reset forgets the thread call"
+
+
+class _PausedMachine(_FakeTime):
+    """Every reading is a second after the last: to the clock, the process was paused between any two events,
+    so the real-time window is always quiet; only the event-loop turns can tell who was about to start."""
+
+    def monotonic(self) -> float:
+        self.t += 1.0
+        return self.t
+
+
+@pytest.mark.parametrize("style", [gather_style, taskgroup_style, as_completed_style], ids=lambda f: f.__name__)
+def test_a_paused_process_does_not_serialise_coroutines_launched_together(monkeypatch, style):
+    import course.clock as clock_module
+
+    monkeypatch.setattr(clock_module, "time", _PausedMachine())
+    c = SimClock(LAT, quiet_s=0.01)
+    run(style, c)
+    assert [call.start for call in c.calls] == [0] * len(CALLS), c.summary()
+    assert c.elapsed == MAX
+
+
+def test_a_paused_process_still_sees_a_serial_loop_as_serial(monkeypatch):
+    import course.clock as clock_module
+
+    monkeypatch.setattr(clock_module, "time", _PausedMachine())
+    c = SimClock(LAT, quiet_s=0.01)
+    run(serial_async, c)
+    assert c.elapsed == SUM and c.peak_concurrency == 1

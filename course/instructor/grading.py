@@ -481,7 +481,7 @@ def grade(layout: Layout, jobs: list[Job], workers: int | None = None, limit_s: 
         job.index = i + 1
     tmpdir = Path(tempfile.mkdtemp(prefix="course-grade-", dir=tmp))
     ipc_root = Path(tempfile.mkdtemp(prefix="cg", dir="/tmp"))  # short: unix socket paths are capped at 107
-    kernel_env: dict[str, str] = {"COURSE_REPLAY_TIME_SCALE": "0"}
+    kernel_env: dict[str, str] = {"COURSE_REPLAY_TIME_SCALE": "0", "COURSE_GRADING": "1"}
     server = None
     if warm or sandboxed:
         share = warmkernel.kernelspec(tmpdir / "share")

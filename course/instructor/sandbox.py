@@ -312,7 +312,7 @@ def cpu_rlimit(limits: Limits) -> tuple[int, int]:
 
 def kernel_env(env: dict[str, str], spec: Spec) -> dict[str, str]:
     """The kernel's environment: an allow-list (no keys, no instructor paths), ``course`` from the copy."""
-    keep = ("PATH", "LANG", "LC_ALL", "TZ", "COURSE_REPLAY_TIME_SCALE", "MPLBACKEND", "JPY_PARENT_PID",
+    keep = ("PATH", "LANG", "LC_ALL", "TZ", "COURSE_REPLAY_TIME_SCALE", "COURSE_GRADING", "MPLBACKEND", "JPY_PARENT_PID",
             "PYDEVD_DISABLE_FILE_VALIDATION", "COURSE_WARM_PYTHON")
     out = {k: v for k, v in env.items() if k in keep}
     out.update(HOME="/tmp", IPYTHONDIR="/tmp/.ipython", MPLCONFIGDIR="/tmp/.matplotlib", PYTHONPATH=spec.lib,
