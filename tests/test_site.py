@@ -1,7 +1,7 @@
 """The course site (``make site``): built once, then read as files and opened in headless Chromium.
 
 - Built from every lesson under ``autograder/source`` (``course.instructor.site.build`` into a temporary folder,
-  no cache), timed: the build must stay within CI's budget.
+  no cache); the build's wall and CPU time are printed, not asserted (performance is for ``make bench``).
 - No solution and no hidden-test line of any master appears in any file of the site (pages, search index,
   ``_sources``, downloadable notebooks), once HTML tags, entities and JSON escapes are undone.
 - Each lesson page shows its demos' outputs and leaves exercises and self-checks unrun; a demo that needs an
@@ -35,9 +35,6 @@ from course.instructor import site as course_site
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
-# CI's whole run must stay under 25 min. Judged in CPU seconds (this process and its kernels), which a busy
-# machine does not inflate the way it does wall time; about 65 s today, about 40 s of wall time on 2 idle cores.
-BUILD_CPU_BUDGET_S = 120
 MIN_LINE = 16         # shorter solution lines ("return calls", "pass") are too common to mean a leak
 
 
@@ -53,7 +50,7 @@ def staged(built: course_site.Built, lesson: str) -> nbformat.NotebookNode:
     return nbformat.read(built.staged / f"{lesson}.ipynb", as_version=4)
 
 
-def test_the_site_is_built_from_every_lesson_within_the_ci_budget(built: course_site.Built,
+def test_the_site_is_built_from_every_lesson(built: course_site.Built,
                                                                     capsys: pytest.CaptureFixture) -> None:
     with capsys.disabled():
         print(f"\n[site] built {len(built.lessons)} lessons in {built.seconds:.1f} s wall, {built.cpu_seconds:.1f} s CPU "
@@ -62,8 +59,6 @@ def test_the_site_is_built_from_every_lesson_within_the_ci_budget(built: course_
     assert (built.html / "index.html").is_file() and (built.html / "search.html").is_file()
     for lesson in built.lessons:
         assert (built.html / f"{lesson}.html").is_file(), lesson
-    assert built.cpu_seconds < BUILD_CPU_BUDGET_S, \
-        f"the site took {built.cpu_seconds:.0f} s of CPU to build (budget {BUILD_CPU_BUDGET_S} s)"
 
 
 # -- nothing hidden in any file -------------------------------------------------------------------------
