@@ -37,10 +37,9 @@ from typing import AsyncIterator
 
 @dataclass
 class Scope:
-    """What :func:`contained` did: the tasks it cancelled; ``settled`` is set by the caller."""
+    """Set ``settled`` when the learner's coroutine returned cleanly (see the module docstring)."""
 
     settled: bool = False
-    cancelled: int = 0
 
 
 @contextlib.asynccontextmanager
@@ -60,7 +59,6 @@ async def contained() -> AsyncIterator[Scope]:
             t.cancel()
         if stray:
             await asyncio.gather(*stray, return_exceptions=True)
-        scope.cancelled = len(stray)
         if stray or not scope.settled:
             gc.collect()  # report abandoned task exceptions now, to the silent handler, not later to stderr
             await asyncio.sleep(0)
