@@ -19,6 +19,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 c.ServerApp.root_dir = os.path.dirname(HERE)
 c.LabApp.default_url = "/lab/tree/README.md"
+# Jupyter's defaults, plus the editable install's metadata folder (nothing a learner opens).
+c.ContentsManager.hide_globs = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info"]
 c.ServerApp.jpserver_extensions = {
     "nbgrader.server_extensions.formgrader": False,
     "nbgrader.server_extensions.validate_assignment": False,

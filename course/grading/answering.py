@@ -129,7 +129,10 @@ def check_content(api: str, call: Call, result: ToolResult, where: str) -> None:
     text = text_of(result.content)
     field = {"chat": "content", "responses": "output", "anthropic": "content"}[api]
     if text is None:
+        missing = result.content is None and isinstance(result.raw, dict) and field not in result.raw
         fail(f"{where}: the answer to {call.label} has {field}={result.content!r}.",
+             f"It has no {field!r} key (it has {', '.join(map(repr, result.raw))}): the API reads the tool's output "
+             f"from {field!r}. {READ[api]}." if missing else
              f"The API takes the tool's output as a string: json.dumps(result), not the dict itself. {READ[api]}.",
              mistake="output_not_string")
     value, error = expected(call)
@@ -155,7 +158,7 @@ def check_content(api: str, call: Call, result: ToolResult, where: str) -> None:
         fail(f"{where}: the tool for {call.label} raised ({error}); your tool_result says {text!r} "
              "but is not marked as an error.",
              "Add \"is_error\": True to that tool_result block so Claude knows the call failed "
-             "(reread 'When a tool fails').", mistake="is_error_missing")
+             "(reread section 6, 'Anthropic: tool_result blocks in one user message').", mistake="is_error_missing")
 
 
 def check_answers(api: str, calls: list[Call], body: dict[str, Any], where: str) -> None:

@@ -121,6 +121,15 @@ def _check_mapping(got: Any, calls: list[dict[str, Any]], what: str, errors: set
                 "them fastest first): keep each result with its call, e.g. gather in call order, or return "
                 "(id, result) from each task.")
         c = wrong[0]
+        if isinstance(got[c["id"]], dict) and "error" in got[c["id"]]:
+            ok_ids = [i for i in ids if i not in errors]
+            together = len(ok_ids) > 1 and all(isinstance(got[i], dict) and "error" in got[i] for i in ok_ids)
+            raise AssertionError(
+                f"{what}: {c['id']} = {_label(c)} succeeds, but its result is the error {got[c['id']]!r}. " + (
+                    "Every call that succeeds got an error: one timeout around the whole batch (the gather) "
+                    "cancels them all when one call hangs. Give each call its own timeout, inside its task: "
+                    "`await asyncio.wait_for(tool(**args), timeout)`." if together else
+                    "Only a call whose tool fails or hangs becomes an error result."))
         raise AssertionError(f"{what}: {c['id']} = {_label(c)} should be {wanted[c['id']]!r}, got {got[c['id']]!r}. "
                              "Await the tool's coroutine and keep its return value as is.")
     for i in errors:

@@ -261,11 +261,13 @@ def final_text(response: Any) -> str:
 
 
 def plot_comparison(traces: dict[str, list[int]], title: str = "Function calls per model turn") -> Any:
-    """Two panels: calls per turn (one bar group per turn), and round trips per setup. Returns the figure."""
-    import matplotlib.pyplot as plt
+    """Two panels: calls per turn (one bar group per turn), and round trips per setup. Returns the figure
+    (a :class:`course.timeline.TimelineFigure`: it shows itself in Jupyter, no pyplot)."""
+    from ..timeline import TimelineFigure
 
     labels = list(traces)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [3, 2]})
+    fig = TimelineFigure(figsize=(11, 3.6))
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     longest = max((len(v) for v in traces.values()), default=0)
     width = 0.8 / max(1, len(labels))
     for k, label in enumerate(labels):

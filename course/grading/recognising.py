@@ -215,6 +215,11 @@ def _explain(e: Exception, where: str, streamed: bool, arg: Any = None) -> Asser
         hint = ("Not every item is a tool call: Responses output also holds message/reasoning/web_search_call "
                 "items, Anthropic content holds text blocks (often first), and a Chat delta may carry no "
                 "tool_calls. Check the type before reading .name/.input/.arguments (sections 2 and 3).")
+    elif isinstance(e, IndexError) and streamed:
+        hint = ("A list was indexed past its end. An event's index counts every block or item of the turn, not "
+                "just tool calls (an Anthropic text block is often index 0; Responses' output_index counts message "
+                "items too), so a list of calls indexed by it runs short: key a dict by the index instead "
+                "(sections 5 to 7). And a Chat stream with include_usage ends with a chunk whose choices is [].")
     elif isinstance(e, IndexError):
         hint = ("You indexed an empty list: a turn can have no calls (and a Chat stream with include_usage ends "
                 "with a chunk whose choices is []). Never assume [0] exists.")
@@ -309,4 +314,4 @@ def check_counts(fn: Callable[[Any], Any], *scenarios: str) -> None:
             lines.append("  Count only tool calls: Chat tool_calls entries (absent or null on text turns), Responses "
                          "items of type function_call, Anthropic blocks of type tool_use.")
             raise AssertionError("\n".join(lines))
-        print(f"ok  {name}: calls per turn {got}")
+        print(f"ok  {name}{' (model_dump)' if how else ''}: calls per turn {got}")

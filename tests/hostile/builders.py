@@ -103,6 +103,16 @@ def overwrite_package(layout: Layout) -> Case:
                 on=("graded", {**FULL, "test_temperatures": 0.0}, ""))  # read-only: the cell fails
 
 
+def overwrite_bytecode(layout: Layout) -> Case:
+    src = ("import course.tools, importlib.util, pathlib\n"
+           "p = pathlib.Path(importlib.util.cache_from_source(course.tools.__file__))\n"
+           "p.write_bytes(p.read_bytes()[:16] + b'not the code the grader compiled')\n"
+           "def temperatures(cities):\n    return [99 for c in cities]")
+    return Case("overwrite-bytecode", "rewrites the grader's compiled course/tools.pyc beside the source",
+                "rejected", reason="modified course files", notebook=_nb(layout, temperatures=src),
+                on=("graded", {**FULL, "test_temperatures": 0.0}, ""))  # read-only: the cell fails
+
+
 def absolute_path_tamper(layout: Layout) -> Case:
     master = layout.master(LESSON)
     src = (f"import pathlib\np = pathlib.Path({str(master)!r})\n"
@@ -256,8 +266,8 @@ def detached_survivor(layout: Layout) -> Case:
 
 ALL: list[Callable[[Layout], Case]] = [
     correct, infinite_loop, loop_ignoring_sigint, sys_exit, kernel_crash, enormous_output, delete_course_files,
-    overwrite_package, absolute_path_tamper, monkeypatch_course, patch_function_code, shadow_setup_name,
-    remove_guard,
+    overwrite_package, overwrite_bytecode, absolute_path_tamper, monkeypatch_course, patch_function_code,
+    shadow_setup_name, remove_guard,
     edit_test_cells, invalid_json, blank, rewrite_any_gradebook, append_to_package_copy, fifo_in_working_folder,
     huge_file, learner_module_beside_notebook, detached_survivor,
 ]

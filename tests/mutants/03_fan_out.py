@@ -30,6 +30,15 @@ MUTANTS = [
                   "    results = await asyncio.gather(*(one(c) for c in calls))\n"
                   "    errors = [r for r in results if isinstance(r, dict) and \"error\" in r]\n"
                   "    results = [errors[0] if errors else r for r in results]\n")]},
+    {"rule": "every other call keeps its real result: the timeout is per call, not one for the batch",
+     "name": "one-timeout-for-the-batch", "cell": "run_calls_safely",
+     "replace": [("return await asyncio.wait_for(tools[c[\"name\"]](**c[\"arguments\"]), timeout)",
+                  "return await tools[c[\"name\"]](**c[\"arguments\"])"),
+                 ("    results = await asyncio.gather(*(one(c) for c in calls))\n",
+                  "    try:\n"
+                  "        results = await asyncio.wait_for(asyncio.gather(*(one(c) for c in calls)), timeout)\n"
+                  "    except TimeoutError:\n"
+                  "        results = [{\"error\": f\"timed out after {timeout} s\"} for c in calls]\n")]},
     {"rule": "concurrent, like run_calls", "name": "one-after-another", "cell": "run_calls_safely",
      "replace": [("    results = await asyncio.gather(*(one(c) for c in calls))\n",
                   "    results = [await one(c) for c in calls]\n")]},
