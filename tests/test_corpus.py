@@ -6,6 +6,9 @@ marks) and the untouched learner notebook (zero).  The whole corpus is graded in
 ``course.instructor.grading`` (``nbgrader autograde`` per submission, both cores) in a temporary course
 root; then every test cell's score is compared with the expectation derived from the master's points.
 
+No variant is flagged as tampering (they are all honest learner code, right or wrong), and the run's
+``autograded/flags.json`` stays empty.
+
 Fast path: ``COURSE_CORPUS=01-recognising[,03-fan-out]`` grades only those lessons.
 """
 
@@ -120,6 +123,7 @@ def test_variant_scores_as_expected(graded: dict, lesson: str, variant: str) -> 
     sid = student(lesson, variant)
     job = graded["jobs"][(sid, lesson)]
     assert job.status == "graded", f"{lesson}/{variant}: {job.status}: {job.reason}"
+    assert job.flags == [], f"{lesson}/{variant}: an honest submission was flagged as tampering: {job.flags}"
     points = graded["points"][lesson]
     fails = set(points) if spec.get("untouched") else set(spec["fails"])
     unknown = fails - set(points)
@@ -162,3 +166,10 @@ def test_a_chart_draws_itself_outside_grading(monkeypatch: pytest.MonkeyPatch) -
     assert fig._repr_png_()[:4] == b"\x89PNG" and fig._repr_markdown_() is None
     monkeypatch.setenv("COURSE_GRADING", "1")
     assert fig._repr_png_() is None and fig._repr_markdown_() == GRADING_NOTE
+
+
+def test_no_honest_submission_is_flagged(graded: dict) -> None:
+    flagged = {key: job.flags for key, job in graded["jobs"].items() if job.flags}
+    assert not flagged, f"honest submissions flagged as tampering: {flagged}"
+    stored = graded["layout"].root / "autograded" / "flags.json"
+    assert not stored.exists() or not stored.read_text().strip("{} \n"), stored.read_text()

@@ -336,3 +336,10 @@ def test_without_warm_kernels_a_sandboxed_submission_is_graded(tmp_path: Path) -
     [job] = grading.grade(layout, grading.submissions(layout), warm=False, sandboxed=True, tmp=tmp_path)
     assert job.status == "graded", f"{job.status}: {job.reason}"
     assert sum(v or 0 for v in grading.scores(layout)[(job.student, LESSON)].values()) == 6
+
+
+def test_cases_left_out_of_the_unsandboxed_run_are_exactly_the_sandbox_only_ones(tmp_path: Path) -> None:
+    layout = Layout(root=tmp_path, notebooks=tmp_path / "nb", solutions=tmp_path / "sol")
+    build_course(tmp_path)
+    skipped = {b.__name__ for b in builders.ALL if "off" not in b(layout).modes}
+    assert skipped == builders.SANDBOX_ONLY - set(builders.LIMIT_PROBES)

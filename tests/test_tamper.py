@@ -3,7 +3,8 @@ together in one run with a correct control and ordinary hostile submissions agai
 
 A flagged submission keeps its score, its report row says ``flagged: <why>``, ``export`` adds a ``flags``
 column; the control and ordinary hostile cases are not flagged; feedback never shows hidden tests, whatever
-the learner's code printed; and the solutions of the real lessons are never flagged.
+the learner's code printed. (That no honest submission of a real lesson is flagged, solutions and every
+corpus variant, is asserted by tests/test_corpus.py, which grades them all.)
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ LIMIT = 120.0
 ORDINARY = [builders.correct, builders.sys_exit, builders.monkeypatch_course, builders.patch_function_code,
             builders.shadow_setup_name, builders.edit_test_cells]
 HIDDEN = ["double(21) == 42", "getsourcefile(course.replay", "tools.get_weather(c)[", "BEGIN HIDDEN TESTS"]
-REAL_LESSONS = ("01-recognising", "02-answering", "03-fan-out", "04-disabling", "05-hosted-tools", "06-measuring",
-                "07-field-guide")
 
 
 @pytest.fixture(scope="module")
@@ -102,21 +101,6 @@ def test_feedback_never_shows_hidden_tests(graded: dict) -> None:
     for leak in HIDDEN:
         assert leak not in html, f"feedback leaks {leak!r}"
     assert SCRUBBED in html
-
-
-def test_solutions_of_real_lessons_are_never_flagged(tmp_path_factory: pytest.TempPathFactory) -> None:
-    root = build_course(tmp_path_factory.mktemp("solutions") / "course", REAL_LESSONS)
-    layout = Layout(root=root, notebooks=root / "nb", solutions=root / "sol")
-    nbg.ensure_path()
-    grading.ensure_assignments(layout, list(REAL_LESSONS))
-    for lesson in REAL_LESSONS:
-        submissions.write(submissions.build(layout, lesson), root / "submitted" / "solution" / lesson, lesson)
-    jobs = grading.grade(layout, grading.submissions(layout), limit_s=600.0, tmp=tmp_path_factory.mktemp("grading"))
-    assert len(jobs) == len(REAL_LESSONS)
-    for job in jobs:
-        assert job.status == "graded", f"{job.key}: {job.status} {job.reason}"
-        assert job.flags == [], f"{job.key}: {job.flags}"
-    assert not Path(root / "autograded" / "flags.json").read_text().strip("{} \n")
 
 
 def test_flags_file_round_trip_and_bad_input(tmp_path: Path) -> None:

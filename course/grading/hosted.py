@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from .. import evidence
 from .. import tools as toolbox
+from ..timeline import TimelineFigure
 from ..wire import calls_per_turn, field
 from .unwritten import reports_unwritten
 
@@ -263,8 +264,6 @@ def final_text(response: Any) -> str:
 def plot_comparison(traces: dict[str, list[int]], title: str = "Function calls per model turn") -> Any:
     """Two panels: calls per turn (one bar group per turn), and round trips per setup. Returns the figure
     (a :class:`course.timeline.TimelineFigure`: it shows itself in Jupyter, no pyplot)."""
-    from ..timeline import TimelineFigure
-
     labels = list(traces)
     fig = TimelineFigure(figsize=(11, 3.6))
     ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})

@@ -23,6 +23,11 @@ NO_DOUBLE = {**FULL, "test_double": 0.0}
 BLANK = {"test_double": 0.0, "test_temperatures": 0.0, "test_replay_intact": 1.0}  # the last needs no answer
 
 
+# Cases whose defence is the same with and without the sandbox (the in-kernel guard, nbgrader's cell timeout)
+# run sandboxed only (IN_KERNEL); SANDBOX=off runs the cases whose defence is the grader's, outside the kernel.
+IN_KERNEL = ("on",)
+
+
 @dataclass
 class Case:
     name: str
@@ -56,13 +61,14 @@ def correct(layout: Layout) -> Case:
 
 def infinite_loop(layout: Layout) -> Case:
     return Case("infinite-loop", "`while True: pass` in an answer cell: interrupted at the cell timeout",
-                "graded", NO_DOUBLE, notebook=_nb(layout, double="while True:\n    pass\n" + SOLUTION_DOUBLE))
+                "graded", NO_DOUBLE, notebook=_nb(layout, double="while True:\n    pass\n" + SOLUTION_DOUBLE),
+                modes=IN_KERNEL)
 
 
 def loop_ignoring_sigint(layout: Layout) -> Case:
     src = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
     return Case("loop-ignores-interrupt", "an infinite loop that ignores SIGINT: nbgrader gives up on it",
-                "failed", reason="hung past the timeout", notebook=_nb(layout, double=src))
+                "failed", reason="hung past the timeout", notebook=_nb(layout, double=src), modes=IN_KERNEL)
 
 
 def sys_exit(layout: Layout) -> Case:
@@ -130,7 +136,7 @@ def monkeypatch_course(layout: Layout) -> Case:
            "def temperatures(cities):\n    return [99 for c in cities]")
     return Case("monkeypatch-course", "rebinds course.tools.get_weather and ReplaySession.handle so tests pass",
                 "graded", {**FULL, "test_temperatures": 0.0, "test_replay_intact": 1.0},
-                notebook=_nb(layout, temperatures=src))
+                notebook=_nb(layout, temperatures=src), modes=IN_KERNEL)
 
 
 def patch_function_code(layout: Layout) -> Case:
@@ -139,7 +145,7 @@ def patch_function_code(layout: Layout) -> Case:
            "course.tools.get_weather.__code__ = _fake.__code__\n"
            "def temperatures(cities):\n    return [99 for c in cities]")
     return Case("patch-function-code", "swaps the __code__ of a course function", "graded",
-                {**FULL, "test_temperatures": 0.0}, notebook=_nb(layout, temperatures=src))
+                {**FULL, "test_temperatures": 0.0}, notebook=_nb(layout, temperatures=src), modes=IN_KERNEL)
 
 
 def shadow_setup_name(layout: Layout) -> Case:
@@ -147,13 +153,14 @@ def shadow_setup_name(layout: Layout) -> Case:
            "tools = types.SimpleNamespace(get_weather=lambda city: {'temperature': 99})\n"
            "def temperatures(cities):\n    return [99 for c in cities]")
     return Case("shadow-setup-name", "rebinds the setup cell's `tools`, which the tests read, to a fake",
-                "graded", {**FULL, "test_temperatures": 0.0}, notebook=_nb(layout, temperatures=src))
+                "graded", {**FULL, "test_temperatures": 0.0}, notebook=_nb(layout, temperatures=src),
+                modes=IN_KERNEL)
 
 
 def remove_guard(layout: Layout) -> Case:
     src = "import sys\nsys.modules.pop('_course_guard', None)\n" + SOLUTION_DOUBLE
     return Case("remove-guard", "removes the grader's in-kernel guard: every test refused",
-                "graded", {k: 0.0 for k in FULL}, notebook=_nb(layout, double=src))
+                "graded", {k: 0.0 for k in FULL}, notebook=_nb(layout, double=src), modes=IN_KERNEL)
 
 
 def edit_test_cells(layout: Layout) -> Case:
@@ -240,7 +247,10 @@ LIMIT_PROBES = {
 }
 
 
-SANDBOX_ONLY = {"rewrite_any_gradebook", "detached_survivor", *LIMIT_PROBES}
+SANDBOX_ONLY = {"rewrite_any_gradebook", "detached_survivor", *LIMIT_PROBES,
+                # IN_KERNEL: the same defence in both modes
+                "infinite_loop", "loop_ignoring_sigint", "monkeypatch_course", "patch_function_code",
+                "shadow_setup_name", "remove_guard"}
 
 
 def limit_cases(layout: Layout) -> list[Case]:
