@@ -115,6 +115,42 @@ def test_no_text_or_legend_is_drawn_over_a_bar(name: str) -> None:
     assert not covers, f"{name}: drawn over a bar: {sorted(set(covers))}"
 
 
+def _constrained(fig: Any) -> bool:
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    return isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+
+
+def _texts(fig: Any) -> list[Any]:
+    """Every label, title and legend of ``fig`` that shows something."""
+    out: list[Any] = list(fig.legends)
+    for ax in fig.axes:
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        ticks = [t for t in ax.get_xticklabels() if x0 <= t.get_position()[0] <= x1]  # the others are not drawn
+        ticks += [t for t in ax.get_yticklabels() if y0 <= t.get_position()[1] <= y1]
+        out += [t for t in [*ax.texts, ax.title, ax.xaxis.label, ax.yaxis.label, *ticks]
+                if t.get_visible() and t.get_text().strip()]
+        if ax.get_legend() is not None:
+            out.append(ax.get_legend())
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(n for n, f in FIGURES.items() if _constrained(f)))
+def test_nothing_is_drawn_outside_a_constrained_figure(name: str) -> None:
+    """A figure with constrained layout is saved as it is, not cropped (TimelineFigure._repr_png_): every
+    label, title and legend must lie inside it."""
+    fig = FIGURES[name]
+    renderer = _renderer(fig)
+    inside = fig.bbox.padded(1)
+    out = [a for a in _texts(fig) if not (inside.contains(*a.get_window_extent(renderer).min)
+                                          and inside.contains(*a.get_window_extent(renderer).max))]
+    assert not out, f"{name}: drawn outside the figure: {[getattr(a, 'get_text', lambda: 'a legend')() for a in out]}"
+
+
+def test_timelines_are_laid_out_with_constrained_layout() -> None:
+    assert [n for n, f in FIGURES.items() if _constrained(f)] == [n for n in FIGURES if n.startswith(("timeline", "compare"))]
+
+
 @pytest.mark.parametrize("name", sorted(FIGURES))
 def test_tick_labels_are_whole_and_do_not_collide(name: str) -> None:
     fig = FIGURES[name]
