@@ -199,7 +199,7 @@ SAFE_DEFAULT = [("get_weather", {"city": "Tokyo"}), ("get_weather", {"city": "At
 @graded
 @second_look
 async def check_safe(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[str, Any]]] | None = None,
-                     timeout: float = 0.2, verbose: bool = True) -> None:
+                     timeout: float = 0.1, verbose: bool = True) -> None:
     """Exercise 2: ``await fn(calls, tools, timeout)``: failures and timeouts become error results, the rest survive."""
     calls = make_calls(*(pairs or SAFE_DEFAULT))
     hang_limit = None
