@@ -5,8 +5,8 @@ The ``openai`` and ``anthropic`` SDKs defer much of their set-up to the first ca
 models and the ``TypeAdapter`` of each field type met while parsing (``defer_build``), the request-side
 type hints.  Every grading kernel is a fresh fork, so without this each submission paid ~0.2-0.6 s for it.
 
-:func:`rehearse` plays every 200 answer of the course's recordings once through the real SDK clients (sync
-and async) over an in-memory ``httpx2.MockTransport``, before the server forks any kernel.  Nothing of the
+:func:`rehearse` plays one 200 answer of each shape in the course's recordings through the real SDK clients
+(sync and async) over an in-memory ``httpx2.MockTransport``, before the server forks any kernel.  Nothing of the
 ``course`` package is imported (this module is loaded by path, stdlib and SDKs only): the recordings are
 read as data.  Nothing reaches the network; no key is used; no thread is left running; warnings raised
 meanwhile are swallowed and their "once" registries reset, so a kernel still shows each warning itself.
@@ -39,7 +39,8 @@ ENDPOINTS = {"/v1/chat/completions": ("openai", ("chat", "completions", "create"
 
 
 def _body(response: dict[str, Any]) -> tuple[bytes, str]:
-    """The recorded answer as wire bytes and its content type."""
+    """The recorded answer as wire bytes and its content type (SSE as ``course.sse.encode_event`` writes it;
+    this module cannot import the course package)."""
     if "sse" in response:
         out = []
         for ev in response["sse"]:

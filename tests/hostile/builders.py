@@ -53,6 +53,7 @@ def _nb(layout: Layout, **cells: str) -> nbformat.NotebookNode:
 
 
 SOLUTION_DOUBLE = "def double(x):\n    return 2 * x"
+WRONG_TEMPERATURES = "def temperatures(cities):\n    return [99 for c in cities]"  # what a forged check would accept
 
 
 def correct(layout: Layout) -> Case:
@@ -103,7 +104,7 @@ def overwrite_package(layout: Layout) -> Case:
            "p = pathlib.Path(course.tools.__file__)\n"
            "p.write_text(p.read_text().replace('return {\"city\": city, \"temperature\": WEATHER[city]', "
            "'return {\"city\": city, \"temperature\": 99'))\n"
-           "def temperatures(cities):\n    return [99 for c in cities]")
+           + WRONG_TEMPERATURES)
     return Case("overwrite-package", "rewrites course/tools.py on disk so the tests agree with a wrong answer",
                 "rejected", reason="modified course files", notebook=_nb(layout, temperatures=src),
                 on=("graded", {**FULL, "test_temperatures": 0.0}, ""))  # read-only: the cell fails
@@ -113,7 +114,7 @@ def overwrite_bytecode(layout: Layout) -> Case:
     src = ("import course.tools, importlib.util, pathlib\n"
            "p = pathlib.Path(importlib.util.cache_from_source(course.tools.__file__))\n"
            "p.write_bytes(p.read_bytes()[:16] + b'not the code the grader compiled')\n"
-           "def temperatures(cities):\n    return [99 for c in cities]")
+           + WRONG_TEMPERATURES)
     return Case("overwrite-bytecode", "rewrites the grader's compiled course/tools.pyc beside the source",
                 "rejected", reason="modified course files", notebook=_nb(layout, temperatures=src),
                 on=("graded", {**FULL, "test_temperatures": 0.0}, ""))  # read-only: the cell fails
@@ -133,7 +134,7 @@ def monkeypatch_course(layout: Layout) -> Case:
     src = ("import course.tools, course.replay\n"
            "course.tools.get_weather = lambda city: {'temperature': 99}\n"
            "course.replay.ReplaySession.handle = lambda self, *a, **k: None\n"
-           "def temperatures(cities):\n    return [99 for c in cities]")
+           + WRONG_TEMPERATURES)
     return Case("monkeypatch-course", "rebinds course.tools.get_weather and ReplaySession.handle so tests pass",
                 "graded", {**FULL, "test_temperatures": 0.0, "test_replay_intact": 1.0},
                 notebook=_nb(layout, temperatures=src), modes=IN_KERNEL)
@@ -143,7 +144,7 @@ def patch_function_code(layout: Layout) -> Case:
     src = ("import course.tools\n"
            "def _fake(city):\n    return {'temperature': 99}\n"
            "course.tools.get_weather.__code__ = _fake.__code__\n"
-           "def temperatures(cities):\n    return [99 for c in cities]")
+           + WRONG_TEMPERATURES)
     return Case("patch-function-code", "swaps the __code__ of a course function", "graded",
                 {**FULL, "test_temperatures": 0.0}, notebook=_nb(layout, temperatures=src), modes=IN_KERNEL)
 
@@ -151,7 +152,7 @@ def patch_function_code(layout: Layout) -> Case:
 def shadow_setup_name(layout: Layout) -> Case:
     src = ("import types\n"
            "tools = types.SimpleNamespace(get_weather=lambda city: {'temperature': 99})\n"
-           "def temperatures(cities):\n    return [99 for c in cities]")
+           + WRONG_TEMPERATURES)
     return Case("shadow-setup-name", "rebinds the setup cell's `tools`, which the tests read, to a fake",
                 "graded", {**FULL, "test_temperatures": 0.0}, notebook=_nb(layout, temperatures=src),
                 modes=IN_KERNEL)
