@@ -28,9 +28,11 @@ How it stays offline:
 * The replay answers only the recorded requests: any other request the SDK makes raises
   :class:`course.errors.ReplayMismatch` (or "exhausted"), out of ``Runner.run``, so a new SDK version that
   changes its requests fails loudly instead of reaching the network.
-* The SDK adds a per-run ``prompt_cache_key`` to every request (``agents-sdk:run:<uuid4>``, unless the run has
-  a ``group_id``: ``agents/run_internal/prompt_cache_key.py``).  The replay ignores that field when matching
-  (``course.recording.DEFAULT_IGNORE``), so no normaliser change was needed.
+* With an official OpenAI client (the replay's base URL is OpenAI's), the SDK adds a ``prompt_cache_key`` to each
+  request unless ``ModelSettings.extra_args``/``extra_body`` already carries one: per run
+  (``agents-sdk:run:<uuid4>``) when there is no conversation id, session or ``group_id``, else a hash of that id
+  (``agents/run_internal/prompt_cache_key.py``, ``run_grouping.py``).  The replay ignores that field when
+  matching (``course.recording.DEFAULT_IGNORE``), so no normaliser change was needed.
 
 The tools are ``@function_tool`` functions that take the run context (``RunContextWrapper[SimClock]``): they
 run ``course.tools`` on the simulated clock (``await clock.acall(...)``, as in lesson 3), so the timelines are

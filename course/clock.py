@@ -47,6 +47,11 @@ API
 ``clock.async_tool(name)`` / ``clock.sync_tool(name)``, ``clock.async_tools()`` / ``clock.sync_tools()``
     clocked versions of the tools (keyword or positional arguments, like the originals).
 ``clock.register(name, fn)`` adds a tool of your own (plain function) to the clock's registry.
+``clock.expect(*counts)``   a check that knows its batch says how many calls it holds (cumulative counts for
+                           several rounds, e.g. ``expect(2, 4)``): once the clock has seen exactly that many
+                           calls start, every call of the batch is registered, so it finishes calls without
+                           waiting for the quiescence window.  A serial loop never has them all in flight, so
+                           it is timed exactly as before; :meth:`reset` forgets the counts.
 ``clock.set_latency(name, spec)`` changes one entry of the table.
 ``clock.calls``            list of :class:`ToolCall` in start order: ``index, name, args, start, finish,
                            latency, outcome`` (``"ok" | "error" | "cancelled" | "running"``), ``result``,
@@ -236,6 +241,13 @@ class SimClock:
             self._threads_seen = False
             self._last_event = time.monotonic()
             self._events = 0          # starts, finishes and cancellations so far (async finishes confirm on it)
+            self._complete: frozenset[int] = frozenset()   # call counts at which a batch is all registered
+            self._cond.notify_all()
+
+    def expect(self, *counts: int) -> None:
+        """The batch is complete once exactly one of ``counts`` calls have started: stop waiting for stragglers."""
+        with self._cond:
+            self._complete = frozenset(int(n) for n in counts if int(n) > 0)
             self._cond.notify_all()
 
     def set_latency(self, name: str, spec: Any) -> None:
@@ -310,7 +322,9 @@ class SimClock:
             return call
 
     def _quiet(self, t: float) -> bool:
-        """No call started or finished for the quiescence window (lock held)."""
+        """No call started or finished for the quiescence window, or the expected batch is all in (lock held)."""
+        if len(self.calls) in self._complete:
+            return True
         return t - self._last_event >= (self.quiet_s if self._threads_seen else self.quiet_s * ASYNC_QUIET_SHARE)
 
     def _advance(self) -> None:

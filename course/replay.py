@@ -6,7 +6,9 @@ to ``OpenAI``/``Anthropic`` as ``http_client``.  For every request the session:
 1. checks the tool-call protocol and, if the real API would refuse, answers with its
    error body (the cursor stays, so the learner can fix and retry);
 2. compares the normalised request with the next recorded one (strict order), and
-   raises :class:`~course.errors.ReplayMismatch` with a diff if it differs;
+   raises :class:`~course.errors.ReplayMismatch` with a diff if it differs (and, when the
+   real API is reported to refuse the request in a way not emulated, a sentence saying so:
+   :func:`course.protocol.unemulated`);
 3. plays the recorded response: JSON after ``latency_ms``, or SSE events paced by
    their ``dt_ms``, both times ``time_scale`` (0 when grading).
 
@@ -172,6 +174,9 @@ class ReplaySession:
         n = len(rec.interactions)
         where = f"model call #{it.index + 1} of {n}" if it else f"call #{self.cursor + 1} of {n}"
         lines = [f"[replay] scenario '{rec.name}' ({rec.file.name}): {where} does not match your request."]
+        refusal = protocol.unemulated(path, body) if isinstance(body, dict) else None
+        if refusal:
+            lines.append(refusal)
         if it is not None and it.note:
             lines.append(f"This call: {it.note}")
         if why:

@@ -101,6 +101,65 @@ def test_serial_loop_takes_the_sum(style):
     assert [call.start for call in c.calls] == [0, 800, 2000, 2900, 5900]
 
 
+def _timeline(c: SimClock) -> list[tuple]:
+    return sorted((x.name, tuple(x.args.values()), x.start, x.finish) for x in c.calls)
+
+
+@pytest.mark.parametrize("style", CONCURRENT, ids=lambda f: f.__name__)
+def test_a_complete_batch_finishes_without_the_quiet_window(style):
+    # An hour's quiet window: the calls can only finish because the clock knows the whole batch has started.
+    c = SimClock(LAT, quiet_s=3600)
+    c.expect(len(CALLS))
+
+    async def bounded():
+        if asyncio.iscoroutinefunction(style):
+            return await asyncio.wait_for(style(c), 60)
+        return await asyncio.wait_for(asyncio.to_thread(style, c), 60)
+
+    asyncio.run(bounded())
+    assert c.elapsed == MAX and c.peak_concurrency == len(CALLS)
+
+
+@pytest.mark.parametrize("style", CONCURRENT + [serial_async, serial_sync], ids=lambda f: f.__name__)
+def test_expecting_the_batch_keeps_every_timeline(style):
+    plain, told = clock(style), clock(style)
+    told.expect(len(CALLS))
+    run(style, plain)
+    run(style, told)
+    assert _timeline(told) == _timeline(plain)
+
+
+def test_an_incomplete_batch_still_waits_for_the_window():
+    c = SimClock(LAT, quiet_s=3600)
+    c.expect(2)
+
+    async def one_of_two():
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(c.acall("get_weather", {"city": "Tokyo"}), 0.3)
+
+    asyncio.run(one_of_two())
+    assert c.calls[0].outcome == "cancelled"
+
+
+def test_expected_rounds_are_cumulative_counts_and_reset_forgets_them():
+    c = SimClock(LAT, quiet_s=3600)
+    c.expect(2, 5)
+
+    async def two_rounds():
+        await asyncio.gather(*(c.acall(n, a) for n, a in CALLS[:2]))
+        await asyncio.gather(*(c.acall(n, a) for n, a in CALLS[2:]))
+
+    asyncio.run(asyncio.wait_for(two_rounds(), 60))
+    assert c.elapsed == 1200 + 3000 and c.peak_concurrency == 3
+    c.reset()
+
+    async def forgotten():
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(c.acall(n, a) for n, a in CALLS[:2])), 0.3)
+
+    asyncio.run(forgotten())
+
+
 def test_semaphore_cap_two_over_five_calls():
     c = SimClock({"get_weather": 1000}, quiet_s=0.01)
     cities = ["Tokyo", "London", "Paris", "Sydney", "New York"]

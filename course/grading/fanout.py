@@ -181,6 +181,7 @@ async def check_run_calls(fn: Callable[..., Any], scenario: str | None = None, *
     """Exercise 1: ``await fn(calls, tools)`` returns ``{id: result}`` and runs the calls concurrently."""
     calls = first_turn_calls(scenario) if scenario else make_calls(*(pairs or DEFAULT_RUN))
     clock = _LAST["clock"] = make_clock()
+    clock.expect(len(calls))
     what = getattr(fn, "__name__", "your function")
     got, err = await _run(fn, calls, clock.async_tools(), what=what)
     if err is not None:
@@ -199,7 +200,7 @@ SAFE_DEFAULT = [("get_weather", {"city": "Tokyo"}), ("get_weather", {"city": "At
 @graded
 @second_look
 async def check_safe(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[str, Any]]] | None = None,
-                     timeout: float = 0.1, verbose: bool = True) -> None:
+                     timeout: float = 0.05, verbose: bool = True) -> None:
     """Exercise 2: ``await fn(calls, tools, timeout)``: failures and timeouts become error results, the rest survive."""
     calls = make_calls(*(pairs or SAFE_DEFAULT))
     hang_limit = None
@@ -209,6 +210,7 @@ async def check_safe(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[str,
         timeout = max(timeout, (len(calls) + 1) * SECOND_LOOK_QUIET_S)
         hang_limit = 2 * timeout
     clock = _LAST["clock"] = make_clock(**({"hang_limit_s": hang_limit} if hang_limit else {}))
+    clock.expect(len(calls))
     what = getattr(fn, "__name__", "your function")
     got, err = await _run(fn, calls, clock.async_tools(), timeout, what=what)
     if err is not None:
@@ -243,6 +245,7 @@ async def check_capped(fn: Callable[..., Any], *, limit: int = 2, pairs: list[tu
     """Exercise 3: ``await fn(calls, tools, limit)``: never more than ``limit`` calls in flight, but that many."""
     calls = make_calls(*(pairs or CAP_DEFAULT))
     clock = _LAST["clock"] = make_clock()
+    clock.expect(len(calls))
     what = getattr(fn, "__name__", "your function")
     got, err = await _run(fn, calls, clock.async_tools(), limit, what=what)
     if err is not None:
@@ -271,6 +274,7 @@ async def check_threads(fn: Callable[..., Any], *, pairs: list[tuple[str, dict[s
     """Exercise 4: ``await fn(calls, sync_tools)`` runs *blocking* tools concurrently without blocking the loop."""
     calls = make_calls(*(pairs or DEFAULT_RUN))
     clock = _LAST["clock"] = make_clock()
+    clock.expect(len(calls))
     what = getattr(fn, "__name__", "your function")
     got, err = await _run(fn, calls, clock.sync_tools(), what=what)
     if err is not None:
@@ -318,13 +322,14 @@ async def check_agent(fn: Callable[..., Any], scenario: str = "fanout_weather_st
     tools = {n: clock.async_tool(n) for n in AGENT_TOOLS[scenario]}
     what = getattr(fn, "__name__", "your agent")
     rec = load(scenario)
+    rounds = [c for c in (calls_in(it.response.final_body) for it in rec.interactions) if c]
+    clock.expect(*(sum(len(r) for r in rounds[:k + 1]) for k in range(len(rounds))))
     got, err = await _run(fn, client, AGENT_QUESTIONS[scenario], tools, what=what)
     log = session_of(client).log
     if err is not None:
         raise AssertionError(f"{what} raised {type(err).__name__}: {err}") from None
     bad = [e for e in log if e.kind != "played"]
     assert not bad, f"{what}: the replay answered {bad[0].kind}: {bad[0].message}"
-    rounds = [c for c in (calls_in(it.response.final_body) for it in rec.interactions) if c]
     assert session_of(client).finished, (
         f"{what} stopped after {len(log)} of {len(rec.interactions)} model call(s), but this conversation has "
         f"{len(rounds)} round(s) of tool calls. After answering a round, ask the model again, and keep looping until "

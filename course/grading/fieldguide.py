@@ -48,8 +48,8 @@ from .unwritten import unwritten_error
 RULE_HELP: dict[str, tuple[str, str]] = {
     "chat_missing": ("a call's result is missing: every tool_call_id needs a role 'tool' message, a failed call "
                      "too (send its error text as the content)", "2. A failed call's result dropped"),
-    "chat_orphan": ("a tool message answers an id the assistant message right before it did not issue",
-                    "2. A failed call's result dropped"),
+    "chat_orphan": ("a tool message does not come right after the assistant message with tool_calls (was that "
+                    "message appended, and appended before its results?)", "2. A failed call's result dropped"),
     "responses_previous_not_stored": ("previous_response_id names a response created with store=False; nothing "
                                       "was stored, so there is nothing to continue from. With store=False resend "
                                       "the whole history instead", "3. A reasoning model without its memory"),

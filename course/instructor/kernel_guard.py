@@ -4,17 +4,20 @@
 snapshots every ``course`` / ``course.*`` module right after it is executed, before learner code can
 touch it (module globals, the attributes of the classes it defines, the code of its functions).
 
-``RESTORE`` is evaluated before every test cell: it puts back whatever learner code rebound
+``RESTORE`` (the guard's ``restore()``) is evaluated before every test cell, in the same round trip as the
+witness (:func:`before_test_expr`): it puts back whatever learner code rebound
 (``course.replay.ReplaySession.handle = ...``, ``course.tools.get_weather = lambda ...``, a function's
 ``__code__``), and answers ``"ok"`` or names the course modules it could not vouch for.
 
-``pin(names)`` is called after each read-only or demo cell: every notebook global among ``names`` (the
-names the test cells read) that is bound to a genuine course module or object is remembered, and put back
-by ``RESTORE``, so ``check = SimpleNamespace(check_extract=lambda *a: None)`` in an answer cell does not
+``pin(names)`` is called after read-only or demo cells, before the next cell that may hold learner code
+(or together with the next ``RESTORE``, :func:`before_test_expr`): every notebook global among ``names``
+(the names the test cells read) that is bound to a genuine course module or object is remembered, and put
+back by ``RESTORE``, so ``check = SimpleNamespace(check_extract=lambda *a: None)`` in an answer cell does not
 pass the tests that call ``check.check_extract``.
 
 ``witness(after)`` (the *witness*) is evaluated before and after every test cell, through
-:func:`witness_expr`, which also returns the identities of the guard module and its functions (compared
+:func:`witness_expr` (before: inside :func:`before_test_expr`; after: as a user expression of the test cell's
+own request when the cell passed, in a request of its own when it failed), which also returns the identities of the guard module and its functions (compared
 by the grader with :data:`IDENTITY_EXPR`'s answer at install, so a replaced guard is noticed even if it
 answers "ok").  It compares with baselines taken at install, before any learner code, and answers a list of
 short reasons (``[]`` when clean):
@@ -382,7 +385,6 @@ __course_guard_install()
 del __course_guard_install
 '''
 
-RESTORE_EXPR = "__import__('sys').modules['_course_guard'].restore()"
 
 _GUARD = "__import__('sys').modules['_course_guard']"
 _IDS = ("id(g), id(g.restore), id(g.restore.__code__), id(g.pin), id(g.pin.__code__), id(g.witness), "
@@ -399,6 +401,15 @@ def witness_expr(after: bool, classes: bool = False) -> str:
     ``after=True`` (evaluated right after a test cell) also reports course functions changed while it ran;
     ``classes=True`` (after the last test cell) also walks every class for learner-made imitations of values."""
     return f"(lambda g: [{_IDS}, g.witness({after!r}, {classes!r})])({_GUARD})"
+
+
+def before_test_expr(pin: list[str] | None) -> str:
+    """One round trip before a test cell: ``[pin result or None, restore status, witness_expr(False)'s list]``.
+
+    In that order: the names still to pin (``pin``; None when nothing ran since the last pin) are pinned,
+    the course is restored, and the witness judges the restored kernel."""
+    pinning = f"g.pin({sorted(set(pin))!r})" if pin else "None"
+    return f"(lambda g: [{pinning}, g.restore(), [{_IDS}, g.witness(False, False)]])({_GUARD})"
 
 
 def pin_expr(names: list[str]) -> str:

@@ -31,7 +31,7 @@ from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocess
 from traitlets import Bool, Integer
 
 from . import flags as flagfile
-from .kernel_guard import IDENTITY_EXPR, INSTALL, RESTORE_EXPR, pin_expr, witness_expr
+from .kernel_guard import IDENTITY_EXPR, INSTALL, before_test_expr, pin_expr, witness_expr
 from ..grading.failures import MIME as FAILURE_MIME
 from ..kernel_channels import poll_in_steps
 from .paths import grade_id
@@ -55,6 +55,14 @@ def _error(ename: str, evalue: str) -> NotebookNode:
                         traceback=[f"{ename}: {evalue}"])
 
 
+def _literal(text: str | None) -> Any:
+    """A kernel's repr of a Python literal, parsed; None if absent or not a literal."""
+    try:
+        return ast.literal_eval(text) if text is not None else None
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
 def _has_hidden_tests(cell: NotebookNode) -> bool:
     return _is_test_cell(cell) and "BEGIN HIDDEN TESTS" in cell.source
 
@@ -72,7 +80,19 @@ class GuardedExecute(Execute):
     max_output_bytes = Integer(2_000_000, help="Drop a cell's outputs beyond this many characters.").tag(config=True)
 
     async def async_start_new_kernel_client(self) -> Any:
-        return poll_in_steps(await super().async_start_new_kernel_client())  # see course.kernel_channels
+        kc = poll_in_steps(await super().async_start_new_kernel_client())  # see course.kernel_channels
+        execute = kc.execute
+
+        def execute_asking(code: str, *args: Any, **kwargs: Any) -> Any:
+            # A test cell's own execute_request also evaluates the witness once its code succeeded (ipykernel
+            # skips user_expressions after an error): one round trip fewer per passing test cell.
+            ask, self._ask = self._ask, None
+            if ask and not kwargs.get("silent") and "user_expressions" not in kwargs:
+                kwargs["user_expressions"] = ask
+            return execute(code, *args, **kwargs)
+
+        kc.execute = execute_asking
+        return kc
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
@@ -83,6 +103,10 @@ class GuardedExecute(Execute):
         self._output_sizes: dict[int, int] = {}
         self._test_names = sorted({n for c in nb.cells if _is_test_cell(c) for n in _names_read(c.source)})
         self._last_test = max((i for i, c in enumerate(nb.cells) if _is_test_cell(c)), default=-1)
+        self._pin_due = False   # a cell ran since the last pin: pin before the next cell that may hold learner code
+        self._ask: dict[str, str] | None = None       # user_expressions for the next cell's execute_request
+        self._reply: dict[str, Any] = {}              # the last cell's execute_reply (nbclient's on_cell_executed)
+        self.on_cell_executed = self._executed
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -104,15 +128,24 @@ class GuardedExecute(Execute):
 
     def _value(self, code: str, expr: str) -> Any:
         """Run ``code`` silently, evaluate ``expr``; its value (a Python literal) or None on failure."""
-        text = self._silent(code, expr, raw=True)
-        try:
-            return ast.literal_eval(text) if text is not None else None
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return _literal(self._silent(code, expr, raw=True))
+
+    def _executed(self, cell: NotebookNode, cell_index: int, execute_reply: dict[str, Any]) -> None:
+        self._reply = execute_reply or {}
+
+    def _asked(self, key: str) -> Any:
+        """The value of user expression ``key`` in the last cell's reply (None if not evaluated)."""
+        value = (self._reply.get("content", {}).get("user_expressions") or {}).get(key) or {}
+        if value.get("status") != "ok":
             return None
+        return _literal(value.get("data", {}).get("text/plain"))
 
     def _witness(self, after: bool, classes: bool = False) -> None:
         """Evaluate the guard's witness; turn what is off-baseline into flags."""
-        value = self._value("", witness_expr(after, classes))
+        self._judge(self._value("", witness_expr(after, classes)))
+
+    def _judge(self, value: Any) -> None:
+        """Flags from a witness answer (``[identities..., [reasons...]]``, or None if it failed)."""
         ids = self._guard_ids or []
         if not isinstance(value, list) or not value or not isinstance(value[-1], list):
             self._flag("the grader's guard was removed or disabled")
@@ -149,9 +182,11 @@ class GuardedExecute(Execute):
                 if not self._guard_installed:
                     self.log.warning("could not install the course guard in the kernel")
             if _is_test_cell(cell):
-                status = self._silent("", RESTORE_EXPR)
+                answer = self._value("", before_test_expr(self._test_names if self._pin_due else None))
+                self._pin_due = False
+                status = answer[1] if isinstance(answer, list) and len(answer) == 3 else None
                 if status != "ok":
-                    reason = status or "the grader's guard was removed or broken by learner code"
+                    reason = (str(status) if status else "") or "the grader's guard was removed or broken by learner code"
                     self.log.warning("cell %s not run: %s", grade_id(cell), reason)
                     self._flag("the grader's guard was removed or disabled" if status is None
                                else f"the grader's guard refused a test: {reason}")
@@ -160,17 +195,30 @@ class GuardedExecute(Execute):
                     cell.execution_count = None
                     return cell, self.resources
                 if self._guard_installed:
-                    self._witness(after=False)
-        cell, resources = super().preprocess_cell(cell, resources, index)
-        if self.guard and self._guard_installed and _is_test_cell(cell):
-            self._witness(after=True, classes=index == self._last_test)
+                    self._judge(answer[2])
+            elif self._pin_due and not utils.is_locked(cell):   # a solution or an added cell: learner code
+                self._silent("", pin_expr(self._test_names))
+                self._pin_due = False
+        testing = self.guard and self._guard_installed and _is_test_cell(cell)
+        self._reply = {}
+        self._ask = {"w": witness_expr(True, index == self._last_test)} if testing else None
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        finally:
+            self._ask = None
+        if testing:
+            answer = self._asked("w")
+            if answer is None:   # the test failed (or was interrupted): ask in a round trip of its own
+                self._witness(after=True, classes=index == self._last_test)
+            else:
+                self._judge(answer)
             outs = cell.get("outputs", [])
             if (_has_hidden_tests(cell) and not any(o.get("output_type") == "error" for o in outs)
                     and not _printed(outs)):
                 self._flag(f"hidden test cell {grade_id(cell)} ended without an error and without check output")
         if (self.guard and self._guard_installed and cell.cell_type == "code" and self._test_names
                 and not _is_test_cell(cell) and not utils.is_solution(cell)):
-            self._silent("", pin_expr(self._test_names))
+            self._pin_due = True
         return cell, resources
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,

@@ -38,7 +38,7 @@ RULES: tuple[Rule, ...] = chat.RULES + responses.RULES + anthropic.RULES
 SOURCES: dict[str, tuple[str, ...]] = {r.id: r.sources for r in RULES}
 
 __all__ = ["ApiError", "Caveat", "Hit", "History", "NOT_EMULATED", "RULES", "Rule", "SOURCES", "StoredResponse",
-           "check", "rule"]
+           "check", "rule", "unemulated"]
 
 
 def rule(rule_id: str) -> Rule:
@@ -62,3 +62,12 @@ def check(path: str, body: dict[str, Any], history: History | None = None) -> Ap
         return None
     _, r, hit = min(hits, key=lambda h: h[0])
     return r.error(hit.values)
+
+
+def unemulated(path: str, body: dict[str, Any]) -> str | None:
+    """A sentence naming a refusal the real API is reported to make for ``body`` but the replay does not emulate
+    (see :data:`NOT_EMULATED`), or ``None``.  The replay adds it to the message of a request that leaves the
+    recording, so such a request is never silently accepted and never answered with another rule's text."""
+    if path.endswith(chat.PATH):
+        return chat.unemulated(body)
+    return None

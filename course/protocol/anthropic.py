@@ -89,22 +89,22 @@ RULES = (
         id="anthropic_duplicate_tool_use", api=API, path=PATH, status=400, error_type="invalid_request_error",
         stage=0, message="messages.{index}.content.{block}: `tool_use` ids must be unique",
         trigger="the same `tool_use` id twice in the request (e.g. the assistant turn appended once per call)",
-        sources=("https://github.com/anthropics/claude-code/issues/20693",
-                 "https://github.com/anthropics/claude-code/issues/20573"),
+        sources=("https://github.com/anthropics/claude-code/issues/20901",
+                 "https://github.com/anthropics/claude-code/issues/21083"),
         check=duplicate_use),
     Rule(
         id="anthropic_missing", api=API, path=PATH, status=400, error_type="invalid_request_error",
         stage=1, message=MISSING,
         trigger="a `tool_use` id with no `tool_result` block in the next (user) message",
-        sources=("https://github.com/anthropics/claude-code/issues/3512",),
+        sources=("https://github.com/anthropics/claude-code/issues/6575",
+                 "https://github.com/anthropics/claude-code/issues/5989"),
         check=missing),
     Rule(
         id="anthropic_results_not_first", api=API, path=PATH, status=400, error_type="invalid_request_error",
         stage=1, message=MISSING,
         trigger="every `tool_result` is in the next user message, but not first: another block (e.g. text) "
                 "comes before some of them",
-        sources=("https://github.com/shareAI-lab/learn-claude-code/issues/55",
-                 "https://github.com/QwenLM/qwen-code/issues/8161", "https://github.com/QwenLM/qwen-code/pull/8165"),
+        sources=("https://github.com/QwenLM/qwen-code/issues/8161", "https://github.com/QwenLM/qwen-code/pull/8165"),
         check=not_first),
     Rule(
         id="anthropic_unknown", api=API, path=PATH, status=400, error_type="invalid_request_error",

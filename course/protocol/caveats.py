@@ -11,6 +11,14 @@ from .base import Caveat
 
 NOT_EMULATED = (
     Caveat(
+        "Chat Completions",
+        "a `role: \"tool\"` message in the run right after an assistant `tool_calls` message that names an id "
+        "this message did not call (e.g. the results of an earlier turn sent again)",
+        "reported in June 2025 with the text \"Invalid parameter: 'tool_call_id' of '<id>' not found in "
+        "'tool_calls' of previous message.\", but no public report found shows its full body (status, type, "
+        "param, code); `chat_orphan` does not answer it, and the replay's mismatch message names the stray id",
+        ("https://github.com/dapr/dapr-agents/issues/145",)),
+    Caveat(
         "Messages",
         "the older wording of the missing-result 400, \"Did not find 1 `tool_result` block(s) at the beginning "
         "of this message\"",

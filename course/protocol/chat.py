@@ -1,8 +1,14 @@
 """Chat Completions (``POST /v1/chat/completions``): the refusals a parallel tool loop runs into.
 
 Parameters are checked first (``parallel_tool_calls`` on o-series models, or without ``tools``), then the
-messages in order: every assistant ``tool_calls`` id needs a ``role: "tool"`` answer right after it, and a
-``tool`` message must answer a call of the assistant message just before its run.
+messages in order: every assistant ``tool_calls`` id needs a ``role: "tool"`` answer right after it, and a run
+of ``tool`` messages must come right after an assistant message carrying ``tool_calls``.
+
+A ``tool`` message that does follow such a message but names an id it did not call is refused by the real API
+with a different text (reported: "Invalid parameter: 'tool_call_id' of '<id>' not found in 'tool_calls' of
+previous message."), whose full body (param, code) no public report found shows.  That refusal is not emulated
+(:data:`course.protocol.caveats.NOT_EMULATED`): neither rule here answers for it, so the request goes on to
+the recording, and :func:`unemulated` gives the replay's mismatch message a sentence naming the stray id.
 """
 
 from __future__ import annotations
@@ -45,14 +51,34 @@ def parallel_without_tools(body: dict[str, Any], history: History) -> Hit | None
     return None
 
 
-def orphan(body: dict[str, Any], history: History) -> Hit | None:
-    messages = items(body.get("messages"))
+def _answering(messages: list[Any]) -> dict[int, list[Any]]:
+    """Index of each ``tool`` message that follows an assistant ``tool_calls`` message -> that message's ids."""
     answering: dict[int, list[Any]] = {}
     for i, ids, end in _blocks(messages):
         for j in range(i + 1, end):
             answering[j] = ids
+    return answering
+
+
+def stray_tool_message(messages: list[Any]) -> tuple[int, Any] | None:
+    """(index, tool_call_id) of the first ``tool`` message in the run right after an assistant ``tool_calls``
+    message that names an id this message did not call: a refusal the replay does not emulate."""
+    for j, ids in sorted(_answering(messages).items()):
+        if get(messages[j], "tool_call_id") not in ids:
+            return j, get(messages[j], "tool_call_id")
+    return None
+
+
+def orphan(body: dict[str, Any], history: History) -> Hit | None:
+    """A ``tool`` message whose run does not follow an assistant message with ``tool_calls`` (e.g. it comes
+    right after a user message, or the assistant turn was never appended)."""
+    messages = items(body.get("messages"))
+    answering = _answering(messages)
+    stray = stray_tool_message(messages)
     for j, m in enumerate(messages):
-        if get(m, "role") == "tool" and get(m, "tool_call_id") not in answering.get(j, []):
+        if get(m, "role") == "tool" and j not in answering:
+            if stray is not None and stray[0] < j:
+                return None          # the API reports the earlier stray id first, with a text not emulated
             return Hit({"index": j}, (j,))
     return None
 
@@ -60,6 +86,8 @@ def orphan(body: dict[str, Any], history: History) -> Hit | None:
 def missing(body: dict[str, Any], history: History) -> Hit | None:
     messages = items(body.get("messages"))
     for i, ids, end in _blocks(messages):
+        if any(get(messages[j], "tool_call_id") not in ids for j in range(i + 1, end)):
+            return None              # a stray id in this run comes first; its refusal is not emulated
         answered = {get(messages[j], "tool_call_id") for j in range(i + 1, end)}
         lost = [c for c in ids if c not in answered]
         if lost:
@@ -91,8 +119,9 @@ RULES = (
     Rule(
         id="chat_orphan", api=API, path=PATH, status=400, error_type="invalid_request_error",
         param="messages.[{index}].role", stage=1, message=ORPHAN,
-        trigger="a `role: \"tool\"` message whose `tool_call_id` is not a call of the assistant message "
-                "right before its run of tool messages",
+        trigger="a `role: \"tool\"` message whose run of tool messages does not come right after an assistant "
+                "message with `tool_calls` (e.g. a tool message after a user message, or the assistant turn never "
+                "appended)",
         sources=("https://github.com/miurla/morphic/issues/136",),
         check=orphan),
     Rule(
@@ -100,7 +129,21 @@ RULES = (
         param="messages.[{index}].role", stage=1,
         message="An assistant message with 'tool_calls' must be followed by tool messages responding to each "
                 "'tool_call_id'. The following tool_call_ids did not have response messages: {ids}",
-        trigger="an assistant `tool_calls` id with no `role: \"tool\"` message answering it right after",
+        trigger="an assistant `tool_calls` id with no `role: \"tool\"` message answering it right after (and no "
+                "tool message of that run naming an id the assistant message did not call)",
         sources=("https://github.com/sdcb/chats/pull/132",),
         check=missing),
 )
+
+
+def unemulated(body: dict[str, Any]) -> str | None:
+    """A sentence for the replay's mismatch message when ``body`` holds a refusal that is not emulated."""
+    stray = stray_tool_message(items(body.get("messages")))
+    if stray is None:
+        return None
+    j, call_id = stray
+    return (f"Note: messages[{j}] is a tool message for {call_id!r}, which the assistant message right before its "
+            "run of tool messages did not call. The real API refuses such a request (reported in June 2025: "
+            f"\"Invalid parameter: 'tool_call_id' of '{call_id}' not found in 'tool_calls' of previous message.\"); "
+            "the replay does not emulate that error, because no public report found shows its full body. Answer only "
+            "the ids of the assistant message right before the results.")

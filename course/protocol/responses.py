@@ -137,8 +137,7 @@ RULES = (
         message="Item '{id}' of type '{type}' was provided without its required 'reasoning' item: '{reasoning}'.",
         trigger="a reasoning model's output item (e.g. a `function_call` with its `fc_` id) resent without the "
                 "`reasoning` item it came with",
-        sources=("https://github.com/cline/cline/issues/12242", "https://github.com/continuedev/continue/issues/10018",
-                 "https://github.com/continuedev/continue/issues/12620"),
+        sources=("https://github.com/cline/cline/issues/12242", "https://github.com/continuedev/continue/issues/10018"),
         check=without_reasoning),
     Rule(
         id="responses_reasoning_unfollowed", api=API, path=PATH, status=400, error_type="invalid_request_error",
@@ -164,6 +163,6 @@ RULES = (
         message="No tool output found for function call {call_id}.",
         trigger="a `function_call` (in `input` or in the `previous_response_id` response) with no "
                 "`function_call_output` for its `call_id`",
-        sources=("https://github.com/RooCodeInc/Roo-Code/issues/12248", "https://github.com/tjardoo/openai-client/pull/124"),
+        sources=("https://github.com/tjardoo/openai-client/pull/124", "https://github.com/openai/codex/issues/394"),
         check=missing_output),
 )

@@ -21,10 +21,10 @@ Not emulated (taught as caveats; the replay lets these requests through):
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from .base import Caveat, Rule
+from .titles import cite, label
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 
@@ -35,11 +35,7 @@ class SectionError(ValueError):
 
 def source_label(url: str) -> str:
     """``owner/repo#N`` for GitHub issues and pull requests, ``host: title-slug`` for a forum thread."""
-    m = re.match(r"https://github\.com/([^/]+/[^/]+)/(issues|pull)/(\d+)", url)
-    if m:
-        return f"{m.group(1)}#{m.group(3)}"
-    m = re.match(r"https://([^/]+)/t/([^/]+)", url)
-    return f"{m.group(1)}: {m.group(2).replace('-', ' ')}" if m else url
+    return label(url)
 
 
 def _code(text: str) -> str:
@@ -62,7 +58,8 @@ def _status(rule: Rule) -> str:
 
 
 def _sources(urls: tuple[str, ...]) -> str:
-    return ", ".join(f"[{source_label(u)}]({u})" for u in urls)
+    """Each source by label, title, date and URL (:mod:`.titles`), separated by semicolons."""
+    return "; ".join(_cell(cite(u)) for u in urls)
 
 
 def rules_table(rules: tuple[Rule, ...]) -> str:
