@@ -49,8 +49,8 @@ export: install              ## autograder/grades.csv
 report: install              ## autograder/class-report.html: pass rates, common failures, heat map, top three
 	$(INSTRUCTOR) report
 
-bench-grade: install         ## grading cost per submission of every lesson vs an empty notebook, same sandboxed pipeline (N copies; LESSON=one)
-	$(INSTRUCTOR) bench-grade --n $(N) $(if $(JOBS),--jobs $(JOBS)) $(if $(LESSON),--lesson $(LESSON))
+bench-grade: install         ## grading cost per submission of every lesson vs an empty notebook graded right before it, same sandboxed pipeline (N copies; LESSON=one; ROUNDS=R, median)
+	$(INSTRUCTOR) bench-grade --n $(N) $(if $(JOBS),--jobs $(JOBS)) $(if $(LESSON),--lesson $(LESSON)) $(if $(ROUNDS),--rounds $(ROUNDS))
 
 gradescope: install          ## Gradescope autograder zip per lesson -> dist/gradescope/<lesson>.zip (LESSON=NN-name for one)
 	$(INSTRUCTOR) gradescope $(LESSON)

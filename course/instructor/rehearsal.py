@@ -22,11 +22,6 @@ meanwhile are swallowed and their "once" registries reset, so a kernel still sho
 ...                      "message": {"role": "assistant", "content": "hello"}}]}}}]}))
 >>> rehearse(folder)
 2
-
-:func:`rehearse_agents` does the same for the OpenAI Agents SDK (lesson 4 runs its ``Runner`` offline): each
-recording of a ``Runner`` run (its requests carry the SDK's ``prompt_cache_key``) is played once through
-``Runner.run`` with the recording's own tool schemas, tracing off for the run and no global set (no default
-client, no trace provider started); a kernel's first run then costs what its later ones do (~0.1 s, not ~0.4).
 """
 
 from __future__ import annotations
@@ -155,76 +150,7 @@ def rehearse(folder: Path) -> int:
             return n
 
         done += asyncio.run(play_async())
-    _join_helpers()
-    return done
-
-
-def _join_helpers() -> None:
     for thread in threading.enumerate():  # a fork server must not fork with helper threads alive
         if thread is not threading.current_thread():
             thread.join(timeout=2)
-
-
-def _runner_recordings(folder: Path) -> list[list[dict[str, Any]]]:
-    """The interactions of every recording of an Agents SDK ``Runner`` run with 200 JSON answers only."""
-    out = []
-    for file in sorted(folder.glob("*.json")):
-        try:
-            interactions = json.loads(file.read_text())["interactions"]
-            first = interactions[0]["request"]["json"]
-            if (str(first.get("prompt_cache_key", "")).startswith("agents-sdk:")
-                    and all(it["response"].get("status") == 200 and "json" in it["response"] for it in interactions)):
-                out.append(interactions)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
-            continue
-    return out
-
-
-def rehearse_agents(folder: Path) -> int:
-    """Run the Agents SDK's ``Runner`` once per recorded ``Runner`` run under ``folder``, on an in-memory
-    transport answering the recorded responses in order; returns how many runs finished."""
-    try:
-        import agents
-        import httpx2
-        import openai
-    except ImportError:
-        return 0
-    done = 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for interactions in _runner_recordings(folder):
-            answers = [json.dumps(it["response"]["json"]).encode() for it in interactions]
-            first = interactions[0]["request"]["json"]
-            played = [0]
-
-            def handler(request: Any, answers: list[bytes] = answers, played: list[int] = played) -> Any:
-                data = answers[min(played[0], len(answers) - 1)]
-                played[0] += 1
-                return httpx2.Response(200, content=data, headers={"content-type": "application/json"})
-
-            async def result(ctx: Any, arguments: str) -> str:
-                return json.dumps({"ok": True})
-
-            async def run() -> None:
-                http = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
-                client = openai.AsyncOpenAI(api_key="rehearsal", base_url="http://rehearsal.invalid", max_retries=0,
-                                            http_client=http)
-                tools = [agents.FunctionTool(name=t["name"], description=t.get("description", ""),
-                                             params_json_schema=t["parameters"], on_invoke_tool=result,
-                                             strict_json_schema=bool(t.get("strict", True)))
-                         for t in first.get("tools", []) if t.get("type") == "function"]
-                agent = agents.Agent(name="rehearsal", instructions=first.get("instructions"), tools=tools,
-                                     model=agents.OpenAIResponsesModel(model=first["model"], openai_client=client))
-                try:
-                    await agents.Runner.run(agent, "rehearsal", max_turns=len(answers) + 1,
-                                            run_config=agents.RunConfig(tracing_disabled=True))
-                finally:
-                    await client.close()
-
-            try:
-                asyncio.run(run())
-                done += 1
-            except Exception:  # noqa: BLE001 - the rehearsal only warms caches, it checks nothing
-                pass
-    _join_helpers()
     return done

@@ -131,9 +131,7 @@ def serve(sock_path: str) -> None:
             pass
     if os.environ.get("COURSE_REHEARSE", "1") != "0":
         try:
-            rehearsal = _load("rehearsal")
-            rehearsal.rehearse(Path(__file__).parents[1] / "scenarios")
-            rehearsal.rehearse_agents(Path(__file__).parents[1] / "scenarios")
+            _load("rehearsal").rehearse(Path(__file__).parents[1] / "scenarios")
         except Exception:  # noqa: BLE001 - the rehearsal only saves time: kernels work without it
             import traceback
 
