@@ -1,10 +1,11 @@
 """``make bench-grade``: cost per submission of grading a real lesson against nbgrader's own floor.
 
-In one run, in a temporary copy of the course root, grade ``n`` copies of an empty one-cell notebook (the
-floor), then ``n`` copies of the solution submission of a lesson, for every lesson (or one, ``--lesson``), all
-through the same pipeline; each lesson is paired with a floor graded right before it (``--rounds R`` repeats
-the pair and keeps the median trial), so a machine whose speed drifts during the run moves both (:func:`course.instructor.grading.grade`: same workers, same sandbox).  The ratio of the
-per-submission wall times is what each lesson itself costs on top of nbgrader (target: at most 1.5).
+In one run, in a temporary copy of the course root, grade ``n`` copies of the solution submission of every
+lesson (or one, ``--lesson``), each right after ``n`` copies of an empty one-cell notebook (the floor), all
+through the same pipeline (:func:`course.instructor.grading.grade`: same workers, same sandbox).  Pairing each
+lesson with its own floor means a machine whose speed drifts during the run moves both; ``--rounds R`` repeats
+the pair and keeps the median trial.  The ratio of the per-submission wall times is what each lesson itself
+costs on top of nbgrader (target: at most 1.5).
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ def main(layout: Layout, n: int = 8, lesson: str | None = None, jobs: int | None
         bad: list[str] = []
         for name in lessons:
             trials = []
-            for _ in range(rounds):   # each lesson against a floor measured right before it: a drifting machine
-                floor_s, floor_jobs = _timed(bench, EMPTY, n, jobs)       # (speed varies by 25% here) moves both
+            for _ in range(rounds):   # the floor right before the lesson: a drift in machine speed moves both
+                floor_s, floor_jobs = _timed(bench, EMPTY, n, jobs)
                 real_s, real_jobs = _timed(bench, name, n, jobs)
                 bad += [j.key for j in floor_jobs + real_jobs if j.status != "graded"]
                 m_floor = sum(j.seconds for j in floor_jobs) / n
