@@ -4,13 +4,15 @@
 snapshots every ``course`` / ``course.*`` module right after it is executed, before learner code can
 touch it (module globals, the attributes of the classes it defines, the code of its functions).
 
-``RESTORE`` (the guard's ``restore()``) is evaluated before every test cell, in the same round trip as the
-witness (:func:`before_test_expr`): it puts back whatever learner code rebound
+``RESTORE`` (the guard's ``restore()``) is evaluated before every test cell, together with the witness
+(:func:`before_test_expr`; as a user expression of the previous code cell's own request when that cell
+succeeded, else in a request of its own): it puts back whatever learner code rebound
 (``course.replay.ReplaySession.handle = ...``, ``course.tools.get_weather = lambda ...``, a function's
 ``__code__``), and answers ``"ok"`` or names the course modules it could not vouch for.
 
-``pin(names)`` is called after read-only or demo cells, before the next cell that may hold learner code
-(or together with the next ``RESTORE``, :func:`before_test_expr`): every notebook global among ``names``
+``pin(names)`` is called after read-only or demo cells (a user expression of that cell's own request, or of
+:func:`before_test_expr`; if the cell failed, in a request of its own before the next cell that may hold learner
+code): every notebook global among ``names``
 (the names the test cells read) that is bound to a genuine course module or object is remembered, and put
 back by ``RESTORE``, so ``check = SimpleNamespace(check_extract=lambda *a: None)`` in an answer cell does not
 pass the tests that call ``check.check_extract``.

@@ -84,8 +84,8 @@ class GuardedExecute(Execute):
         execute = kc.execute
 
         def execute_asking(code: str, *args: Any, **kwargs: Any) -> Any:
-            # A test cell's own execute_request also evaluates the witness once its code succeeded (ipykernel
-            # skips user_expressions after an error): one round trip fewer per passing test cell.
+            # A cell's own execute_request also asks what the guard needs right after it (see preprocess_cell):
+            # ipykernel evaluates those user_expressions once the code succeeded, in one round trip with it.
             ask, self._ask = self._ask, None
             if ask and not kwargs.get("silent") and "user_expressions" not in kwargs:
                 kwargs["user_expressions"] = ask
@@ -102,7 +102,11 @@ class GuardedExecute(Execute):
         self.flags: list[str] = []
         self._output_sizes: dict[int, int] = {}
         self._test_names = sorted({n for c in nb.cells if _is_test_cell(c) for n in _names_read(c.source)})
-        self._last_test = max((i for i, c in enumerate(nb.cells) if _is_test_cell(c)), default=-1)
+        self._tests = {i for i, c in enumerate(nb.cells) if _is_test_cell(c)}
+        self._last_test = max(self._tests, default=-1)
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        self._next_code = dict(zip(code, code[1:]))   # code cell -> the next code cell
+        self._before: Any = None                      # a before-test answer the previous code cell's request brought
         self._pin_due = False   # a cell ran since the last pin: pin before the next cell that may hold learner code
         self._ask: dict[str, str] | None = None       # user_expressions for the next cell's execute_request
         self._reply: dict[str, Any] = {}              # the last cell's execute_reply (nbclient's on_cell_executed)
@@ -174,6 +178,7 @@ class GuardedExecute(Execute):
         return text if raw else text.strip("'\"")
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
+        before, self._before = self._before, None   # the answer the previous code cell's request brought, if any
         if self.guard and cell.cell_type == "code":
             if not self._guard_installed:
                 ids = self._value(INSTALL, IDENTITY_EXPR)
@@ -182,7 +187,8 @@ class GuardedExecute(Execute):
                 if not self._guard_installed:
                     self.log.warning("could not install the course guard in the kernel")
             if _is_test_cell(cell):
-                answer = self._value("", before_test_expr(self._test_names if self._pin_due else None))
+                answer = before if before is not None else self._value(
+                    "", before_test_expr(self._test_names if self._pin_due else None))
                 self._pin_due = False
                 status = answer[1] if isinstance(answer, list) and len(answer) == 3 else None
                 if status != "ok":
@@ -199,9 +205,21 @@ class GuardedExecute(Execute):
             elif self._pin_due and not utils.is_locked(cell):   # a solution or an added cell: learner code
                 self._silent("", pin_expr(self._test_names))
                 self._pin_due = False
-        testing = self.guard and self._guard_installed and _is_test_cell(cell)
+        guarded = self.guard and self._guard_installed and cell.cell_type == "code"
+        testing = guarded and _is_test_cell(cell)
+        pins = guarded and bool(self._test_names) and not testing and not utils.is_solution(cell)
+        # What this cell's own request also asks once its code succeeded (ipykernel skips user expressions after
+        # an error, and then each is asked in a round trip of its own): "w", a test's after-witness; "p", the
+        # pins this cell made due; "b", the next code cell's before-test answer (pins included if still due).
+        ask: dict[str, str] = {}
+        if testing:
+            ask["w"] = witness_expr(True, index == self._last_test)
+        if guarded and self._next_is_test(index):
+            ask["b"] = before_test_expr(self._test_names if pins or self._pin_due else None)
+        elif pins:
+            ask["p"] = pin_expr(self._test_names)
         self._reply = {}
-        self._ask = {"w": witness_expr(True, index == self._last_test)} if testing else None
+        self._ask = ask or None
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         finally:
@@ -216,10 +234,19 @@ class GuardedExecute(Execute):
             if (_has_hidden_tests(cell) and not any(o.get("output_type") == "error" for o in outs)
                     and not _printed(outs)):
                 self._flag(f"hidden test cell {grade_id(cell)} ended without an error and without check output")
-        if (self.guard and self._guard_installed and cell.cell_type == "code" and self._test_names
-                and not _is_test_cell(cell) and not utils.is_solution(cell)):
-            self._pin_due = True
+        if "b" in ask:
+            answer = self._asked("b")
+            if isinstance(answer, list) and len(answer) == 3:
+                self._before, self._pin_due = answer, False
+            elif pins:
+                self._pin_due = True
+        elif pins:
+            self._pin_due = self._asked("p") != "ok"
         return cell, resources
+
+    def _next_is_test(self, index: int) -> bool:
+        """Whether the next code cell after ``index`` is a test cell."""
+        return self._next_code.get(index, -1) in self._tests
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
                cell_index: int) -> NotebookNode | None:
