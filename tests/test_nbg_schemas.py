@@ -1,4 +1,5 @@
-"""The grader's nbgrader runs judge cell metadata exactly as ``jsonschema.validate`` would (course.instructor.nbg)."""
+"""The grader's nbgrader runs judge cell metadata exactly as ``jsonschema.validate`` would (course.instructor.nbg),
+and its parent compiles the notebook validators its forked children use."""
 
 from __future__ import annotations
 
@@ -70,3 +71,17 @@ def test_a_schema_is_checked_once_and_a_new_schema_object_again(validator):
     broken = {"type": "object", "properties": {"points": {"type": "no-such-type"}}}
     with pytest.raises(jsonschema.SchemaError):
         checker.validate(GOOD, broken)
+
+
+def test_preload_compiles_every_validator_a_current_notebook_needs() -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+    from nbformat.validator import validators
+
+    validators.clear()                              # as in a fresh grading parent
+    nbg.preload()
+    before = dict(validators)
+    nb = new_notebook(cells=[new_code_cell("pass")])
+    nbformat.validate(nb)                          # as nbformat.write does
+    nbformat.validate(nb, relax_add_props=True)    # as nbconvert's exporters do after each preprocessor
+    assert validators == before, "a forked grading child would compile its own validator"

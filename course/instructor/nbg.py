@@ -121,6 +121,18 @@ def preload() -> None:
     from . import preprocessors  # noqa: F401
 
     check_schemas_once()
+    _notebook_validators()
+
+
+def _notebook_validators() -> None:
+    """Compile nbformat's validators for current notebooks (strict, and relaxed as nbconvert's exporters ask)
+    once, here: nbformat caches them per process, so each forked child would otherwise compile its own
+    (~70 ms a submission).  An older notebook's validator is still compiled in the child that needs it."""
+    import nbformat
+    from nbformat.validator import get_validator
+
+    for relax in (False, True):
+        get_validator(4, nbformat.v4.nbformat_minor, relax_add_props=relax)
 
 
 def fork_app(argv: Sequence[str], root: Path, log: Path, env_extra: dict[str, str], limit_s: float) -> Child:
