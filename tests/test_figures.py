@@ -209,3 +209,26 @@ def test_every_figure_is_followed_by_a_one_line_caption(lesson: str) -> None:
         if not ok:
             missing.append((i, cell.source.splitlines()[0]))
     assert not missing, f"{lesson}: figures without a '*Figure:* ...' caption line after them: {missing}"
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_a_tight_laid_out_figure_is_saved_as_it_is_unless_something_lies_outside() -> None:
+    """After ``tight_layout()`` the axes' labels lie inside the figure, so its PNG is the figure as it is (one
+    measuring pass fewer); a figure-level text added afterwards brings back the crop to what is drawn."""
+    from course.timeline import TimelineFigure
+
+    fig = TimelineFigure(figsize=(6, 2))
+    ax = fig.add_subplot()
+    ax.barh([0, 1], [1200, 800])
+    ax.set_yticks([0, 1], ["get_weather(Tokyo)", "get_stock_price(AAPL)"])
+    ax.set_xlabel("virtual ms")
+    fig.tight_layout()
+    assert _png_size(fig._repr_png_()) == (540, 180)
+    renderer, inside = _renderer(fig), fig.bbox.padded(1)
+    assert all(inside.contains(*t.get_window_extent(renderer).min) and inside.contains(*t.get_window_extent(renderer).max)
+               for t in _texts(fig))
+    fig.text(1.02, 0.5, "beyond the right edge")
+    assert _png_size(fig._repr_png_())[0] > 540
