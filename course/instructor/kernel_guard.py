@@ -11,18 +11,18 @@ succeeded, else in a request of its own): it puts back whatever learner code reb
 ``__code__``), and answers ``"ok"`` or names the course modules it could not vouch for.
 
 ``pin(names)`` is called after read-only or demo cells (a user expression of that cell's own request, or of
-:func:`before_test_expr`; if the cell failed, in a request of its own before the next cell that may hold learner
-code): every notebook global among ``names``
-(the names the test cells read) that is bound to a genuine course module or object is remembered, and put
-back by ``RESTORE``, so ``check = SimpleNamespace(check_extract=lambda *a: None)`` in an answer cell does not
-pass the tests that call ``check.check_extract``.
+:func:`before_test_expr`; if the cell failed, in a request of its own before the next cell that may hold
+learner code): every notebook global among ``names`` (the names the test cells read) that is bound to a
+genuine course module or object is remembered, and put back by ``RESTORE``, so
+``check = SimpleNamespace(check_extract=lambda *a: None)`` in an answer cell does not pass the tests that call
+``check.check_extract``.
 
 ``witness(after)`` (the *witness*) is evaluated before and after every test cell, through
 :func:`witness_expr` (before: inside :func:`before_test_expr`; after: as a user expression of the test cell's
-own request when the cell passed, in a request of its own when it failed), which also returns the identities of the guard module and its functions (compared
-by the grader with :data:`IDENTITY_EXPR`'s answer at install, so a replaced guard is noticed even if it
-answers "ok").  It compares with baselines taken at install, before any learner code, and answers a list of
-short reasons (``[]`` when clean):
+own request when the cell passed, in a request of its own when it failed), which also returns the identities
+of the guard module and its functions (compared by the grader with :data:`IDENTITY_EXPR`'s answer at install,
+so a replaced guard is noticed even if it answers "ok").  It compares with baselines taken at install,
+before any learner code, and answers a list of short reasons (``[]`` when clean):
 
 - IPython input transformers (cleanup, line, token, post), AST transformers, the shell's cell-running
   methods and compiler, and event callbacks (``pre_run_cell`` ...) registered by anything but the kernel's

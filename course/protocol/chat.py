@@ -60,10 +60,11 @@ def _answering(messages: list[Any]) -> dict[int, list[Any]]:
     return answering
 
 
-def stray_tool_message(messages: list[Any]) -> tuple[int, Any] | None:
+def stray_tool_message(messages: list[Any],
+                       answering: dict[int, list[Any]] | None = None) -> tuple[int, Any] | None:
     """(index, tool_call_id) of the first ``tool`` message in the run right after an assistant ``tool_calls``
     message that names an id this message did not call: a refusal the replay does not emulate."""
-    for j, ids in sorted(_answering(messages).items()):
+    for j, ids in sorted((_answering(messages) if answering is None else answering).items()):
         if get(messages[j], "tool_call_id") not in ids:
             return j, get(messages[j], "tool_call_id")
     return None
@@ -74,7 +75,7 @@ def orphan(body: dict[str, Any], history: History) -> Hit | None:
     right after a user message, or the assistant turn was never appended)."""
     messages = items(body.get("messages"))
     answering = _answering(messages)
-    stray = stray_tool_message(messages)
+    stray = stray_tool_message(messages, answering)
     for j, m in enumerate(messages):
         if get(m, "role") == "tool" and j not in answering:
             if stray is not None and stray[0] < j:

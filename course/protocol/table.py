@@ -24,18 +24,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import Caveat, Rule
-from .titles import cite, label
+from .titles import cite
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 
 
 class SectionError(ValueError):
     """The file has no (or a broken) ``rules`` section."""
-
-
-def source_label(url: str) -> str:
-    """``owner/repo#N`` for GitHub issues and pull requests, ``host: title-slug`` for a forum thread."""
-    return label(url)
 
 
 def _code(text: str) -> str:
