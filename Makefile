@@ -93,8 +93,8 @@ mutants: install  ## Mutation table: per stated rule, a mutant of the solution a
 rules-table: install  ## Rewrite README's table of emulated API refusals from course/protocol
 	$(BIN)/python -m course.protocol readme README.md
 
-bench: install  ## Replay cost per request vs a bare MockTransport (<= 1.3); each solution notebook vs its import floor (<= 1.5; LESSON=one)
-	$(BIN)/python -m course.bench $(if $(LESSON),--lesson $(LESSON))
+bench: install  ## Replay cost per request vs a bare MockTransport (<= 1.3); each solution notebook vs its import floor (<= 1.5; LESSON=one, ROUNDS=5)
+	$(BIN)/python -m course.bench $(if $(LESSON),--lesson $(LESSON)) $(if $(ROUNDS),--rounds $(ROUNDS))
 
 vendor-openapi: install  ## Re-vendor the OpenAPI schemas the tests validate against: make vendor-openapi SPEC=openapi.json
 	@test -n "$(SPEC)" || { echo "usage: make vendor-openapi SPEC=path/to/openai-openapi.json (OpenAI's full spec)" >&2; exit 2; }

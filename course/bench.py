@@ -5,7 +5,7 @@ replay's protocol check, normalisation, matching and logging.  Prints a ratio me
 in one run (target: at most 1.3).  Then, unless ``--replay-only``, each solution notebook against a
 notebook that only imports what it imports (``course.notebook_bench``, target: at most 1.5).
 
-    python -m course.bench [--replay-only] [--rounds 3] [--lesson 04-disabling]
+    python -m course.bench [--replay-only] [--rounds 5] [--lesson 04-disabling]
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def measure(scenario: str, call: Callable[[Any], None]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m course.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--replay-only", action="store_true", help="skip the solution-notebook table")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved runs per notebook (median)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="rounds of floor-then-notebook per lesson (default: course.notebook_bench.ROUNDS)")
     parser.add_argument("--lesson", help="one lesson, e.g. 04-disabling")
     args = parser.parse_args()
     print(f"replay vs bare httpx2.MockTransport, same SDK call and bytes ({ROUNDS} rounds x {CALLS} calls, median)")
@@ -93,7 +94,7 @@ def main() -> None:
     solutions = Path(__file__).resolve().parents[1] / "solutions"
     paths = sorted(p for p in solutions.glob("[0-9][0-9]-*.ipynb") if not args.lesson or p.stem == args.lesson)
     print()
-    print("\n".join(notebook_bench.table(paths, args.rounds)))
+    print("\n".join(notebook_bench.table(paths, args.rounds or notebook_bench.ROUNDS)))
 
 
 if __name__ == "__main__":

@@ -58,8 +58,13 @@ class TimelineFigure(Figure):
 
     def tight_layout(self, *args: Any, **kwargs: Any) -> None:
         if not grading():
+            engine = self.get_layout_engine()
             super().tight_layout(*args, **kwargs)
             self._laid_out = True
+            if engine is None:
+                # matplotlib leaves a placeholder engine behind, and savefig() then runs a whole extra measuring
+                # draw before the real one; the layout is done, so go back to having no engine.
+                self.set_layout_engine(None)
 
     def _repr_markdown_(self) -> str | None:
         return GRADING_NOTE if grading() else None

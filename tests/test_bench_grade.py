@@ -17,7 +17,7 @@ from hostile.fixture import LESSON, build_course
 def test_bench_grade_prints_a_row_per_lesson(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = build_course(tmp_path / "course")
     layout = Layout(root=root, notebooks=root / "nb", solutions=root / "sol")
-    assert bench.main(layout, n=1) == 0
+    assert bench.main(layout, n=1, rounds=1) == 0
     out = capsys.readouterr().out
     assert "sandboxed" in out and "setup excluded" in out
     row = re.search(rf"^{LESSON}\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(ok|ABOVE TARGET)\s+([\d.]+)$", out, re.M)

@@ -7,7 +7,7 @@ against bar patches after ``fig.canvas.draw()``); captions on the executed solut
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from matplotlib.colors import to_hex
@@ -232,3 +232,40 @@ def test_a_tight_laid_out_figure_is_saved_as_it_is_unless_something_lies_outside
                for t in _texts(fig))
     fig.text(1.02, 0.5, "beyond the right edge")
     assert _png_size(fig._repr_png_())[0] > 540
+
+
+def test_a_tight_laid_out_figure_is_drawn_once_when_saved() -> None:
+    """matplotlib's ``tight_layout()`` leaves a placeholder layout engine on the figure, and ``savefig`` then runs
+    a whole measuring draw before the real one.  The course's figure drops the placeholder (the layout is done),
+    so its PNG costs one draw, and is byte for byte the PNG that the extra draw gave."""
+    from matplotlib.figure import Figure
+
+    from course.timeline import TimelineFigure
+
+    def build(layout: Callable[[Figure], None]) -> TimelineFigure:
+        fig = TimelineFigure(figsize=(6, 2))
+        ax = fig.add_subplot()
+        ax.barh([0, 1], [1200, 800])
+        ax.set_yticks([0, 1], ["get_weather(Tokyo)", "get_stock_price(AAPL)"])
+        layout(fig)
+        return fig
+
+    fig = build(TimelineFigure.tight_layout)
+    assert fig.get_layout_engine() is None
+    draws = []
+    original = TimelineFigure.draw
+
+    def counted(self: Figure, renderer: object) -> None:
+        draws.append(renderer)
+        original(self, renderer)
+
+    TimelineFigure.draw = counted  # type: ignore[method-assign]
+    try:
+        png = fig._repr_png_()
+    finally:
+        TimelineFigure.draw = original  # type: ignore[method-assign]
+    assert len(draws) == 1, f"saving the figure drew it {len(draws)} times"
+    placeholder = build(Figure.tight_layout)    # matplotlib's own: the placeholder engine stays
+    placeholder._laid_out = True
+    assert placeholder.get_layout_engine() is not None
+    assert placeholder._repr_png_() == png

@@ -240,7 +240,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=int, default=8)
     s.add_argument("--lesson")
     s.add_argument("--jobs", type=int, default=None)
-    s.add_argument("--rounds", type=int, default=1, help="paired floor/lesson trials per lesson (median kept)")
+    s.add_argument("--rounds", type=int, default=3, help="paired floor/lesson trials per lesson (median kept)")
     s.set_defaults(fn=cmd_bench)
     s = sub.add_parser("gradescope", help="build dist/gradescope/<lesson>.zip, a Gradescope autograder per lesson")
     s.add_argument("lessons", nargs="*")

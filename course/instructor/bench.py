@@ -44,7 +44,7 @@ def _timed(layout: Layout, lesson: str, n: int, jobs: int | None) -> tuple[float
     return time.perf_counter() - t, done
 
 
-def main(layout: Layout, n: int = 8, lesson: str | None = None, jobs: int | None = None, rounds: int = 1) -> int:
+def main(layout: Layout, n: int = 8, lesson: str | None = None, jobs: int | None = None, rounds: int = 3) -> int:
     """Bench ``lesson`` (default: every lesson) against the empty notebook, all through the same pipeline
     (sandboxed unless ``SANDBOX=off``), and print one row per lesson: the median of ``rounds`` paired trials
     (the floor, then the lesson)."""
