@@ -3,7 +3,7 @@
 Both sides run the same SDK call on the same response bytes; the difference is the
 replay's protocol check, normalisation, matching and logging.  Prints a ratio measured
 in one run (target: at most 1.3).  Then, unless ``--replay-only``, each solution notebook against a
-notebook that only imports what it imports (``course.notebook_bench``, target: at most 1.5).
+notebook that only loads the modules it loads (``course.notebook_bench``, target: at most 1.5).
 
     python -m course.bench [--replay-only] [--rounds 5] [--lesson 04-disabling]
 """
@@ -78,7 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m course.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--replay-only", action="store_true", help="skip the solution-notebook table")
     parser.add_argument("--rounds", type=int, default=None,
-                        help="rounds of floor-then-notebook per lesson (default: course.notebook_bench.ROUNDS)")
+                        help="rounds of floors-then-notebook per lesson (default: course.notebook_bench.ROUNDS)")
     parser.add_argument("--lesson", help="one lesson, e.g. 04-disabling")
     args = parser.parse_args()
     print(f"replay vs bare httpx2.MockTransport, same SDK call and bytes ({ROUNDS} rounds x {CALLS} calls, median)")

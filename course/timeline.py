@@ -25,6 +25,7 @@ import os
 import math
 from typing import Any, Iterable
 
+from matplotlib import rcParams
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
@@ -61,9 +62,10 @@ class TimelineFigure(Figure):
             engine = self.get_layout_engine()
             super().tight_layout(*args, **kwargs)
             self._laid_out = True
-            if engine is None:
+            if engine is None and not (rcParams["figure.autolayout"] or rcParams["figure.constrained_layout.use"]):
                 # matplotlib leaves a placeholder engine behind, and savefig() then runs a whole extra measuring
-                # draw before the real one; the layout is done, so go back to having no engine.
+                # draw before the real one; the layout is done, so go back to having no engine (with these two
+                # settings off, set_layout_engine(None) means exactly that).
                 self.set_layout_engine(None)
 
     def _repr_markdown_(self) -> str | None:
