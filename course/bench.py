@@ -94,7 +94,8 @@ def main() -> None:
     solutions = Path(__file__).resolve().parents[1] / "solutions"
     paths = sorted(p for p in solutions.glob("[0-9][0-9]-*.ipynb") if not args.lesson or p.stem == args.lesson)
     print()
-    print("\n".join(notebook_bench.table(paths, args.rounds or notebook_bench.ROUNDS)))
+    for line in notebook_bench.table(paths, args.rounds or notebook_bench.ROUNDS):
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ import os
 import statistics
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 import nbformat
 from course.kernel_channels import SteadyNotebookClient as NotebookClient
@@ -154,21 +154,19 @@ def paired_ratio(pairs: list[tuple[float, float]]) -> float:
     return statistics.median(lesson / floor for lesson, floor in pairs)
 
 
-def table(paths: list[Path], rounds: int = ROUNDS) -> list[str]:
-    """The printed table, one line per notebook (medians in seconds, then the ratios)."""
-    lines = [f"solution notebook vs its import floors (offline, time scale 0; {rounds} rounds of: import lines, "
-             "every module the lesson loads, the notebook)",
-             f"  {'':20} {'notebook':>8} {'import lines':>12} {'all modules':>11}   ratio to all modules "
-             "(rounds' range), verdict; ratio to import lines"]
+def table(paths: list[Path], rounds: int = ROUNDS) -> Iterator[str]:
+    """The printed table's lines: a header, then one line per notebook as soon as it is measured (medians in
+    seconds, then the ratios)."""
+    yield (f"solution notebook vs its import floors (offline, time scale 0; {rounds} rounds of: import lines, "
+           "every module the lesson loads, the notebook)")
+    yield (f"  {'':20} {'notebook':>8} {'import lines':>12} {'all modules':>11}   ratio to all modules "
+           "(rounds' range), verdict; ratio to import lines")
     for path in paths:
         got = measure(path, rounds)
         by_modules = [(r.lesson, r.modules) for r in got]
-        by_lines = [(r.lesson, r.import_lines) for r in got]
         ratio, spread = paired_ratio(by_modules), [lesson / floor for lesson, floor in by_modules]
         verdict = "ok" if ratio <= TARGET else "OVER TARGET"
-        lines.append(f"  {path.stem:20} {statistics.median(r.lesson for r in got):7.2f}s "
-                     f"{statistics.median(r.import_lines for r in got):11.2f}s "
-                     f"{statistics.median(r.modules for r in got):10.2f}s   {ratio:5.2f} "
-                     f"({min(spread):.2f}-{max(spread):.2f}) {verdict}, target <= {TARGET}; "
-                     f"{paired_ratio(by_lines):.2f}")
-    return lines
+        lesson_s, lines_s, modules_s = (statistics.median(column) for column in zip(*got))
+        yield (f"  {path.stem:20} {lesson_s:7.2f}s {lines_s:11.2f}s {modules_s:10.2f}s   {ratio:5.2f} "
+               f"({min(spread):.2f}-{max(spread):.2f}) {verdict}, target <= {TARGET}; "
+               f"{paired_ratio([(r.lesson, r.import_lines) for r in got]):.2f}")
