@@ -6,7 +6,8 @@ loads what the lesson loads, both executed the same way a learner's kernel would
 scale 0).  There are two such floors, and the table prints the ratio to each:
 
 - the *module floor* (the verdict): the lesson's import lines, then every library module the lesson's kernel
-  loaded, imported in the order it loaded them (the course's own modules only as the import lines load them).  The SDKs and matplotlib load much of their code on first use (``client.responses`` imports
+  loaded, imported in the order it loaded them (the course's own modules only as the import lines load
+  them).  The SDKs and matplotlib load much of their code on first use (``client.responses`` imports
   ``openai.resources.responses``, the first PNG imports the Agg backend and Pillow), so a lesson's import
   lines alone leave up to a second of library loading inside the lesson's own time.  The list is taken from
   one untimed run of the lesson (:func:`loaded_modules`).  First-use *work* that is not a module import (the
@@ -21,7 +22,8 @@ and the median drops the odd round that a slowdown split.
 
 Quick tour::
 
-    from course.notebook_bench import import_floor, loaded_modules, module_floor, measure, paired_ratio
+    from course.notebook_bench import (import_floor, library_modules, loaded_modules, measure, module_floor,
+                                       paired_ratio, time_notebook)
 
     floor = import_floor(nb)                     # one cell: the lesson's import lines
     modules = loaded_modules(nb, folder)         # what one run of the lesson loaded, in load order
